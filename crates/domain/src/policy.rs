@@ -1,0 +1,158 @@
+//! Platform policy: the numbers and lists the rules read (verification and training validity,
+//! prohibited goods, each category's selling threshold). An embedded default
+//! (`policy/default.toml`) makes `clearcast serve` run with no configuration; `--policy FILE`
+//! replaces it. Parsing checks every key, so a typo in a policy file is refused at start.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::product::Category;
+use crate::qualification::QualificationKind;
+
+/// The embedded default policy file.
+pub const DEFAULT_POLICY_TOML: &str = include_str!("../policy/default.toml");
+
+/// Goods that may never be sold (Order 117 Art. 33).
+#[derive(Debug, Clone, Deserialize, Serialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Prohibited {
+    /// Whole categories that are prohibited.
+    #[serde(default)]
+    pub categories: Vec<Category>,
+    /// Case-insensitive words in a product title that mark it prohibited.
+    #[serde(default)]
+    pub title_keywords: Vec<String>,
+}
+
+/// How recent a passing inspection must be.
+#[derive(Debug, Clone, Deserialize, Serialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct InspectionRule {
+    /// The inspection must have been done within this many months.
+    pub max_age_months: u32,
+}
+
+/// One category's selling threshold.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CategoryRule {
+    /// Why these requirements (the law), shown with refusals.
+    #[serde(default)]
+    pub note: String,
+    /// Each inner list is one requirement, met by a verified, valid qualification of any kind in it.
+    #[serde(default)]
+    pub qualifications: Vec<Vec<QualificationKind>>,
+    /// A verified passing inspection is required when set.
+    #[serde(default)]
+    pub inspection: Option<InspectionRule>,
+    /// The anchor needs a category training for this category within the training validity.
+    #[serde(default)]
+    pub anchor_category_training: bool,
+}
+
+/// The policy as read from TOML.
+#[derive(Debug, Clone, Deserialize, Serialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Policy {
+    /// Months a verification lasts (Art. 8: six).
+    pub verification_months: u32,
+    /// Months a training counts (Art. 10: yearly).
+    pub training_validity_months: u32,
+    /// Lifetime of a bearer token in hours.
+    pub token_ttl_hours: u32,
+    /// Prohibited goods.
+    pub prohibited: Prohibited,
+    /// Rules per category name.
+    pub categories: BTreeMap<String, CategoryRule>,
+}
+
+/// Why a policy file was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum PolicyError {
+    /// Not valid TOML or not the expected keys.
+    #[error("policy file: {0}")]
+    Toml(#[from] toml::de::Error),
+    /// A category name that does not exist.
+    #[error("policy file: unknown category `{0}`")]
+    UnknownCategory(String),
+    /// A number outside its sensible range.
+    #[error("policy file: {0}")]
+    Range(&'static str),
+}
+
+impl Policy {
+    /// Parses and checks a policy file.
+    pub fn parse(toml_text: &str) -> Result<Self, PolicyError> {
+        let p: Policy = toml::from_str(toml_text)?;
+        for name in p.categories.keys() {
+            name.parse::<Category>().map_err(|_| PolicyError::UnknownCategory(name.clone()))?;
+        }
+        if !(1..=24).contains(&p.verification_months) {
+            return Err(PolicyError::Range("verification_months must be 1-24"));
+        }
+        if !(1..=36).contains(&p.training_validity_months) {
+            return Err(PolicyError::Range("training_validity_months must be 1-36"));
+        }
+        if !(1..=24 * 365).contains(&p.token_ttl_hours) {
+            return Err(PolicyError::Range("token_ttl_hours must be 1-8760"));
+        }
+        Ok(p)
+    }
+
+    /// The embedded default.
+    pub fn default_policy() -> Self {
+        // The default file ships inside the binary and is covered by a test; failing here means
+        // the shipped file itself is broken.
+        Self::parse(DEFAULT_POLICY_TOML).expect("embedded default policy parses")
+    }
+
+    /// The rule for a category (an empty rule when the policy names none).
+    pub fn category(&self, c: Category) -> CategoryRule {
+        self.categories.get(c.as_str()).cloned().unwrap_or_default()
+    }
+
+    /// The prohibited keyword a title contains, if any; or the category if it is prohibited.
+    pub fn prohibited_reason(&self, category: Category, title: &str) -> Option<String> {
+        if self.prohibited.categories.contains(&category) {
+            return Some(format!("category {category}"));
+        }
+        let lower = title.to_lowercase();
+        self.prohibited
+            .title_keywords
+            .iter()
+            .find(|k| lower.contains(&k.to_lowercase()))
+            .map(|k| format!("keyword \"{k}\""))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_default_policy_parses_and_covers_every_category() {
+        let p = Policy::default_policy();
+        for c in Category::ALL {
+            assert!(p.categories.contains_key(c.as_str()), "{c} missing from default policy");
+        }
+        assert_eq!(p.verification_months, 6);
+        assert!(p.category(Category::HealthFood).anchor_category_training);
+    }
+
+    #[test]
+    fn typos_are_refused() {
+        let bad = DEFAULT_POLICY_TOML.replace("[categories.food]", "[categories.fod]");
+        assert!(matches!(Policy::parse(&bad), Err(PolicyError::UnknownCategory(_))));
+        let bad = DEFAULT_POLICY_TOML.replace("token_ttl_hours", "token_ttl");
+        assert!(matches!(Policy::parse(&bad), Err(PolicyError::Toml(_))));
+    }
+
+    #[test]
+    fn prohibited_titles_are_found_case_insensitively() {
+        let p = Policy::default_policy();
+        assert!(p.prohibited_reason(Category::Other, "Disposable VAPE pen").is_some());
+        assert!(p.prohibited_reason(Category::Other, "正品电子烟套装").is_some());
+        assert!(p.prohibited_reason(Category::Food, "五常大米").is_none());
+    }
+}
