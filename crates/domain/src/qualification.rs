@@ -64,7 +64,7 @@ impl QualificationKind {
 }
 
 /// An operator's review of a document.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Review {
     /// Approve or reject.
     pub decision: Decision,

@@ -21,7 +21,7 @@ pub enum Decision {
 }
 
 /// The latest verification decision on a party or anchor.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Verification {
     /// Approve or reject.
     pub decision: Decision,

@@ -1,1 +1,169 @@
+//! clearcast's store: one [`Store`] trait, a SQLite backend (the default, embedded) and a
+//! PostgreSQL backend (to scale out), with per-backend migrations and one conformance suite
+//! (`tests/conformance.rs`) that proves both behave the same.
+//!
+//! The store remembers; it decides nothing. Operator actions are written together with their
+//! audit entry in one transaction, so an action never lands without its record. ID numbers are
+//! encrypted at rest ([`crypto::FieldCipher`]); uniqueness and the blacklist use a keyed blind
+//! index, so the plain number is never stored or compared in SQL.
+#![forbid(unsafe_code)]
 
+pub mod crypto;
+mod error;
+mod postgres;
+mod sql;
+mod sqlite;
+pub mod testing;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use clearcast_domain::account::Account;
+use clearcast_domain::anchor::{Anchor, RosterEntry, TrainingRecord};
+use clearcast_domain::audit::{AuditEntry, ChainedEntry};
+use clearcast_domain::id_number::IdNumber;
+use clearcast_domain::ids::{AccountId, AnchorId, InspectionId, MerchantId, ProductId, QualificationId, RoomOperatorId};
+use clearcast_domain::party::{Party, PartyId, PartyKind};
+use clearcast_domain::product::Product;
+use clearcast_domain::qualification::{Inspection, Qualification, Review};
+use clearcast_domain::verification::Verification;
+
+pub use error::StoreError;
+pub use postgres::{redact_url, PgStore};
+pub use sqlite::SqliteStore;
+
+/// Result of a store call.
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// A bearer token as stored: only its hash.
+#[derive(Debug, Clone)]
+pub struct TokenRecord {
+    /// SHA-256 of the token, hex.
+    pub token_hash: String,
+    /// Whose token.
+    pub account: AccountId,
+    /// Issued at.
+    pub created_at: DateTime<Utc>,
+    /// Expires at.
+    pub expires_at: DateTime<Utc>,
+}
+
+/// A page request: items after `after` (an id), at most `limit`.
+#[derive(Debug, Clone, Default)]
+pub struct PageRequest {
+    /// Return items whose id sorts after this one.
+    pub after: Option<String>,
+    /// Maximum items (clamped to 1..=200).
+    pub limit: u32,
+}
+
+impl PageRequest {
+    fn limit(&self) -> i64 {
+        i64::from(self.limit.clamp(1, 200))
+    }
+}
+
+/// One page of items and the cursor for the next.
+#[derive(Debug, Clone)]
+pub struct Page<T> {
+    /// The items, oldest first.
+    pub items: Vec<T>,
+    /// Pass as `after` to get the next page; `None` on the last page.
+    pub next_cursor: Option<String>,
+}
+
+/// Filters for the product list.
+#[derive(Debug, Clone, Default)]
+pub struct ProductFilter {
+    /// Only this merchant's products.
+    pub seller: Option<MerchantId>,
+    /// Only this category.
+    pub category: Option<String>,
+}
+
+/// Everything clearcast remembers. Both backends implement every method with the same meaning;
+/// `tests/conformance.rs` holds them to it.
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    /// `sqlite` or `postgres`.
+    fn backend(&self) -> &'static str;
+    /// Checks the database answers.
+    async fn ping(&self) -> StoreResult<()>;
+
+    /// Creates an account. `Conflict(username_taken)` if the name is in use.
+    async fn create_account(&self, account: &Account, password_hash: &str) -> StoreResult<()>;
+    /// An account and its password hash, by user name.
+    async fn account_by_username(&self, username: &str) -> StoreResult<Option<(Account, String)>>;
+    /// An account by id.
+    async fn get_account(&self, id: AccountId) -> StoreResult<Option<Account>>;
+    /// Stores a token hash.
+    async fn insert_token(&self, token: &TokenRecord) -> StoreResult<()>;
+    /// The account of an unexpired, unrevoked token.
+    async fn token_account(&self, token_hash: &str, now: DateTime<Utc>) -> StoreResult<Option<Account>>;
+    /// Revokes a token; false if it was unknown or already revoked.
+    async fn revoke_token(&self, token_hash: &str, now: DateTime<Utc>) -> StoreResult<bool>;
+
+    /// Registers a party. `Conflict(duplicate_identity)` if a party of the same kind has the same
+    /// USCC or ID number; `Conflict(already_registered)` if the owner already has one of this kind.
+    async fn insert_party(&self, party: &Party) -> StoreResult<()>;
+    /// A party by id.
+    async fn get_party(&self, id: PartyId) -> StoreResult<Option<Party>>;
+    /// The party of this kind an account owns.
+    async fn party_of_owner(&self, kind: PartyKind, owner: AccountId) -> StoreResult<Option<Party>>;
+    /// Parties of a kind, oldest first.
+    async fn list_parties(&self, kind: PartyKind, page: &PageRequest) -> StoreResult<Page<Party>>;
+    /// Records a verification decision and its audit entry atomically. `NotFound` if absent.
+    async fn set_party_verification(&self, id: PartyId, v: &Verification, audit: AuditEntry) -> StoreResult<()>;
+
+    /// Registers an anchor. `Conflict(duplicate_identity)` for a known ID number,
+    /// `Conflict(already_registered)` if the account has an anchor profile.
+    async fn insert_anchor(&self, anchor: &Anchor) -> StoreResult<()>;
+    /// An anchor by id.
+    async fn get_anchor(&self, id: AnchorId) -> StoreResult<Option<Anchor>>;
+    /// The anchor profile an account owns.
+    async fn anchor_of_owner(&self, owner: AccountId) -> StoreResult<Option<Anchor>>;
+    /// Anchors, oldest first.
+    async fn list_anchors(&self, page: &PageRequest) -> StoreResult<Page<Anchor>>;
+    /// Records a verification decision and its audit entry atomically.
+    async fn set_anchor_verification(&self, id: AnchorId, v: &Verification, audit: AuditEntry) -> StoreResult<()>;
+    /// Records a training and its audit entry atomically.
+    async fn insert_training(&self, t: &TrainingRecord, audit: AuditEntry) -> StoreResult<()>;
+    /// An anchor's trainings, oldest first.
+    async fn list_trainings(&self, anchor: AnchorId) -> StoreResult<Vec<TrainingRecord>>;
+    /// Puts an anchor on a room's roster. `Conflict(already_on_roster)` if present.
+    async fn roster_add(&self, entry: &RosterEntry) -> StoreResult<()>;
+    /// Confirms a roster entry. `NotFound` if the anchor is not on the roster.
+    async fn roster_confirm(&self, room: RoomOperatorId, anchor: AnchorId, at: DateTime<Utc>) -> StoreResult<RosterEntry>;
+    /// One roster entry.
+    async fn roster_get(&self, room: RoomOperatorId, anchor: AnchorId) -> StoreResult<Option<RosterEntry>>;
+    /// A room's roster.
+    async fn roster_list(&self, room: RoomOperatorId) -> StoreResult<Vec<RosterEntry>>;
+    /// Blacklists an identity (Art. 14) with its audit entry. Idempotent.
+    async fn blacklist_add(&self, id: &IdNumber, reason: &str, at: DateTime<Utc>, by: AccountId, audit: AuditEntry) -> StoreResult<()>;
+    /// Whether an identity is blacklisted.
+    async fn is_blacklisted(&self, id: &IdNumber) -> StoreResult<bool>;
+
+    /// Lists a product with its variants.
+    async fn insert_product(&self, p: &Product) -> StoreResult<()>;
+    /// A product with its variants.
+    async fn get_product(&self, id: ProductId) -> StoreResult<Option<Product>>;
+    /// Products, oldest first.
+    async fn list_products(&self, filter: &ProductFilter, page: &PageRequest) -> StoreResult<Page<Product>>;
+    /// Adds a qualification.
+    async fn insert_qualification(&self, q: &Qualification) -> StoreResult<()>;
+    /// A product's qualifications, oldest first.
+    async fn list_qualifications(&self, product: ProductId) -> StoreResult<Vec<Qualification>>;
+    /// Records a review and its audit entry atomically. `NotFound` unless the qualification
+    /// belongs to the product.
+    async fn review_qualification(&self, product: ProductId, id: QualificationId, r: &Review, audit: AuditEntry) -> StoreResult<Qualification>;
+    /// Adds an inspection report.
+    async fn insert_inspection(&self, i: &Inspection) -> StoreResult<()>;
+    /// A product's inspection reports, oldest first.
+    async fn list_inspections(&self, product: ProductId) -> StoreResult<Vec<Inspection>>;
+    /// Records a review and its audit entry atomically.
+    async fn review_inspection(&self, product: ProductId, id: InspectionId, r: &Review, audit: AuditEntry) -> StoreResult<Inspection>;
+
+    /// Appends an audit entry on its own.
+    async fn audit_append(&self, entry: AuditEntry) -> StoreResult<ChainedEntry>;
+    /// Audit entries after `after_seq`, at most `limit`.
+    async fn audit_list(&self, after_seq: i64, limit: u32) -> StoreResult<Vec<ChainedEntry>>;
+}

@@ -1,0 +1,55 @@
+//! The store's error: what callers must tell apart (absent, conflicting, database away) and
+//! everything else. Database details stay in logs, never in answers.
+
+/// Why a store call failed.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The record does not exist.
+    #[error("not found")]
+    NotFound,
+    /// A uniqueness rule was hit.
+    #[error("{message}")]
+    Conflict {
+        /// Stable code, e.g. `duplicate_identity`.
+        code: &'static str,
+        /// What conflicts.
+        message: String,
+    },
+    /// The database could not be reached in time; the request may be retried.
+    #[error("database unavailable: {0}")]
+    Unavailable(String),
+    /// A stored value could not be read back (a bug or tampering).
+    #[error("stored data is unreadable: {0}")]
+    Corrupt(String),
+    /// Anything else from the database.
+    #[error("database error: {0}")]
+    Database(String),
+}
+
+impl StoreError {
+    pub(crate) fn conflict(code: &'static str, message: impl Into<String>) -> Self {
+        StoreError::Conflict { code, message: message.into() }
+    }
+
+    pub(crate) fn corrupt(what: impl std::fmt::Display) -> Self {
+        StoreError::Corrupt(what.to_string())
+    }
+}
+
+impl From<sqlx::Error> for StoreError {
+    fn from(e: sqlx::Error) -> Self {
+        match e {
+            sqlx::Error::RowNotFound => StoreError::NotFound,
+            sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) | sqlx::Error::Tls(_) => {
+                StoreError::Unavailable(e.to_string())
+            }
+            sqlx::Error::Database(ref d) if d.is_unique_violation() => {
+                StoreError::conflict("conflict", "a record with these values already exists")
+            }
+            sqlx::Error::ColumnDecode { .. } | sqlx::Error::Decode(_) | sqlx::Error::ColumnNotFound(_) => {
+                StoreError::Corrupt(e.to_string())
+            }
+            other => StoreError::Database(other.to_string()),
+        }
+    }
+}

@@ -1,0 +1,57 @@
+//! The PostgreSQL backend, for platforms that outgrow one machine (and Postgres-compatible
+//! distributed SQL). Same queries as SQLite; audit appends lock the chain head row.
+
+use std::time::Duration;
+
+use sqlx::postgres::PgPoolOptions;
+use sqlx::PgPool;
+
+use crate::crypto::FieldCipher;
+
+/// The PostgreSQL store.
+pub struct PgStore {
+    pool: PgPool,
+    cipher: FieldCipher,
+}
+
+impl PgStore {
+    const BACKEND: &'static str = "postgres";
+
+    /// Connects to a `postgres://` URL and runs the migrations.
+    pub async fn connect(url: &str, cipher: FieldCipher) -> Result<Self, crate::StoreError> {
+        let pool = PgPoolOptions::new()
+            .max_connections(16)
+            .acquire_timeout(Duration::from_secs(5))
+            .connect(url)
+            .await?;
+        sqlx::migrate!("migrations/postgres")
+            .run(&pool)
+            .await
+            .map_err(|e| crate::StoreError::Database(e.to_string()))?;
+        Ok(Self { pool, cipher })
+    }
+
+    fn reader(&self) -> &PgPool {
+        &self.pool
+    }
+
+    async fn begin(&self) -> Result<sqlx::Transaction<'static, sqlx::Postgres>, sqlx::Error> {
+        self.pool.begin().await
+    }
+}
+
+crate::sql::impl_store!(PgStore, sqlx::Postgres, " FOR UPDATE");
+
+/// Hides the password of a database URL for logs.
+pub fn redact_url(url: &str) -> String {
+    match url.split_once("://") {
+        Some((scheme, rest)) => match rest.rsplit_once('@') {
+            Some((userinfo, host)) => {
+                let user = userinfo.split(':').next().unwrap_or("");
+                format!("{scheme}://{user}:***@{host}")
+            }
+            None => url.to_string(),
+        },
+        None => url.to_string(),
+    }
+}

@@ -1,0 +1,66 @@
+//! The SQLite backend: the default, embedded in one file.
+//!
+//! WAL journal, `synchronous=FULL` (an acknowledged write survives power loss), foreign keys on,
+//! one writer connection whose transactions start with `BEGIN IMMEDIATE` (so a write never fails
+//! half-way on a lock upgrade) and a small pool of read-only connections.
+
+use std::path::Path;
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::SqlitePool;
+
+use crate::crypto::FieldCipher;
+
+/// The SQLite store.
+pub struct SqliteStore {
+    writer: SqlitePool,
+    readers: SqlitePool,
+    cipher: FieldCipher,
+}
+
+impl SqliteStore {
+    const BACKEND: &'static str = "sqlite";
+
+    /// Opens (creating if needed) the database file at `path` and runs the migrations.
+    pub async fn open(path: &Path, cipher: FieldCipher) -> Result<Self, crate::StoreError> {
+        let url = format!("sqlite://{}", path.display());
+        Self::connect(&url, cipher).await
+    }
+
+    /// Opens a `sqlite://` URL and runs the migrations.
+    pub async fn connect(url: &str, cipher: FieldCipher) -> Result<Self, crate::StoreError> {
+        let base = SqliteConnectOptions::from_str(url)?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Full)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(5));
+        let writer = SqlitePoolOptions::new()
+            .max_connections(1)
+            .acquire_timeout(Duration::from_secs(10))
+            .connect_with(base.clone())
+            .await?;
+        sqlx::migrate!("migrations/sqlite")
+            .run(&writer)
+            .await
+            .map_err(|e| crate::StoreError::Database(e.to_string()))?;
+        let readers = SqlitePoolOptions::new()
+            .max_connections(4)
+            .acquire_timeout(Duration::from_secs(10))
+            .connect_with(base.read_only(true))
+            .await?;
+        Ok(Self { writer, readers, cipher })
+    }
+
+    fn reader(&self) -> &SqlitePool {
+        &self.readers
+    }
+
+    async fn begin(&self) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>, sqlx::Error> {
+        self.writer.begin_with("BEGIN IMMEDIATE").await
+    }
+}
+
+crate::sql::impl_store!(SqliteStore, sqlx::Sqlite, "");
