@@ -1,1 +1,157 @@
-fn main() {}
+//! The `clearcast` binary: wires configuration, the store, the policy and the HTTP server.
+#![forbid(unsafe_code)]
+
+mod config;
+
+use std::io::{IsTerminal, Write};
+use std::sync::Arc;
+
+use anyhow::{bail, Context, Result};
+use clap::{Parser, Subcommand};
+use clearcast_domain::account::Role;
+use clearcast_server::{demo, AppState, SystemClock};
+
+use crate::config::StoreArgs;
+
+/// clearcast: quality-first live commerce.
+#[derive(Parser)]
+#[command(name = "clearcast", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the server.
+    Serve(ServeArgs),
+    /// Create or upgrade the database schema, then exit.
+    Migrate(StoreArgs),
+    /// Administration.
+    Admin {
+        #[command(subcommand)]
+        command: AdminCommand,
+    },
+}
+
+#[derive(clap::Args)]
+struct ServeArgs {
+    /// Address to listen on; port 0 picks a free port.
+    #[arg(long, env = "CLEARCAST_LISTEN", default_value = "127.0.0.1:8080")]
+    listen: String,
+    /// Seed demo data on first start and print demo logins with fresh tokens.
+    #[arg(long)]
+    demo: bool,
+    /// Policy file replacing the embedded default.
+    #[arg(long, env = "CLEARCAST_POLICY")]
+    policy: Option<std::path::PathBuf>,
+    #[command(flatten)]
+    store: StoreArgs,
+}
+
+#[derive(Subcommand)]
+enum AdminCommand {
+    /// Create an operator (or regulator) account. The password is read from stdin.
+    CreateOperator {
+        /// Login name.
+        #[arg(long)]
+        username: String,
+        /// `operator` or `regulator`.
+        #[arg(long, default_value = "operator")]
+        role: String,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+}
+
+fn init_tracing() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("CLEARCAST_LOG").unwrap_or_else(|_| "info,sqlx=warn".into());
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    if std::env::var("CLEARCAST_LOG_FORMAT").as_deref() == Ok("json") {
+        builder.json().init();
+    } else {
+        builder.init();
+    }
+}
+
+#[tokio::main]
+async fn main() -> Result<()> {
+    init_tracing();
+    match Cli::parse().command {
+        Command::Serve(args) => serve(args).await,
+        Command::Migrate(store) => {
+            let s = store.open().await?;
+            println!("migrated the {} database", s.backend());
+            Ok(())
+        }
+        Command::Admin { command: AdminCommand::CreateOperator { username, role, store } } => create_operator(username, &role, store).await,
+    }
+}
+
+async fn state(store: &StoreArgs, policy: Option<&std::path::Path>) -> Result<AppState> {
+    let policy = config::load_policy(policy)?;
+    let store = store.open().await?;
+    Ok(AppState::new(store, policy, Arc::new(SystemClock)))
+}
+
+async fn serve(args: ServeArgs) -> Result<()> {
+    let state = state(&args.store, args.policy.as_deref()).await?;
+    if args.demo && demo::seed(&state).await.map_err(|e| anyhow::anyhow!("seeding demo data: {}", e.detail))? {
+        tracing::info!("demo data seeded");
+    }
+    let listener = tokio::net::TcpListener::bind(&args.listen).await.with_context(|| format!("cannot listen on {}", args.listen))?;
+    let addr = listener.local_addr()?;
+    let mut out = std::io::stdout();
+    writeln!(out, "listening on http://{addr}")?;
+    if args.demo {
+        let tokens = demo::tokens(&state).await.map_err(|e| anyhow::anyhow!("issuing demo tokens: {}", e.detail))?;
+        writeln!(out, "\nDemo logins (POST /api/v1/auth/token with username and password) and fresh bearer tokens:")?;
+        for (l, token) in tokens {
+            writeln!(out, "  {:<13} {:<11} password {:<20} token {}  ({})", l.role.as_str(), l.username, l.password, token, l.about)?;
+        }
+        writeln!(out, "\nTry: curl -H 'Authorization: Bearer <token>' http://{addr}/api/v1/products")?;
+    }
+    out.flush()?;
+    let app = clearcast_server::build(state);
+    axum::serve(listener, app).with_graceful_shutdown(shutdown()).await?;
+    Ok(())
+}
+
+async fn shutdown() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+    tracing::info!("shutting down");
+}
+
+async fn create_operator(username: String, role: &str, store: StoreArgs) -> Result<()> {
+    let role: Role = role.parse().map_err(|e: String| anyhow::anyhow!(e))?;
+    if !matches!(role, Role::Operator | Role::Regulator) {
+        bail!("admin create-operator creates operator or regulator accounts; others sign up through the API");
+    }
+    let state = state(&store, None).await?;
+    let password = if std::io::stdin().is_terminal() {
+        rpassword::prompt_password("password (10-128 characters): ")?
+    } else {
+        let mut line = String::new();
+        std::io::stdin().read_line(&mut line)?;
+        line.trim_end_matches(['\n', '\r']).to_string()
+    };
+    let account = clearcast_server::api::accounts::create_account(&state, &username, &password, role)
+        .await
+        .map_err(|e| anyhow::anyhow!("{}", e.detail))?;
+    println!("created {} account {} ({})", account.role, account.username, account.id);
+    Ok(())
+}

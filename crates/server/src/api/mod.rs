@@ -1,0 +1,54 @@
+//! The JSON API under `/api/v1`, one module per concept. Each handler carries its OpenAPI
+//! description (`#[utoipa::path]`), so the published document cannot drift from the code.
+
+pub mod accounts;
+pub mod anchors;
+pub mod audit;
+pub mod eligibility;
+pub mod health;
+pub mod parties;
+pub mod products;
+pub mod roster;
+
+use chrono::{DateTime, Utc};
+use clearcast_domain::audit::AuditEntry;
+use clearcast_domain::verification::Decision;
+use serde::Deserialize;
+
+use crate::auth::Caller;
+use crate::error::ApiError;
+
+/// An operator's decision on a verification or document review.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DecisionInput {
+    /// `approve` (default) or `reject`.
+    #[serde(default = "approve")]
+    pub decision: Decision,
+    /// Why; required for a rejection.
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+fn approve() -> Decision {
+    Decision::Approve
+}
+
+impl DecisionInput {
+    /// The note, checked: required for a rejection, at most 1000 characters.
+    pub fn note(&self) -> Result<Option<String>, ApiError> {
+        let note = self.note.as_deref().map(str::trim).filter(|n| !n.is_empty()).map(str::to_string);
+        if self.decision == Decision::Reject && note.is_none() {
+            return Err(ApiError::invalid("note", "required", "a rejection must say why"));
+        }
+        if note.as_ref().is_some_and(|n| n.chars().count() > 1000) {
+            return Err(ApiError::invalid("note", "too_long", "at most 1000 characters"));
+        }
+        Ok(note)
+    }
+}
+
+/// An audit entry for an action by `caller`.
+pub fn audit(caller: &Caller, now: DateTime<Utc>, action: &str, subject: impl ToString, detail: serde_json::Value) -> AuditEntry {
+    AuditEntry { at: now, actor: caller.account.id, action: action.to_string(), subject: subject.to_string(), detail }
+}

@@ -1,0 +1,147 @@
+//! Request extractors that turn every client mistake into a problem+json answer naming the field:
+//! JSON bodies ([`ApiJson`]), query strings ([`ApiQuery`]) and prefixed ids in paths ([`parse_id`]).
+
+use axum::body::Bytes;
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
+use axum::http::{header, StatusCode};
+use serde::de::DeserializeOwned;
+
+use crate::error::ApiError;
+
+/// Largest accepted JSON body. Registrations and products are a few KiB; anything near this is
+/// abuse.
+pub const MAX_BODY_BYTES: usize = 256 * 1024;
+
+/// A JSON body parsed with field-precise errors.
+pub struct ApiJson<T>(pub T);
+
+fn backticked(msg: &str) -> Option<String> {
+    let start = msg.find('`')? + 1;
+    let len = msg[start..].find('`')?;
+    Some(msg[start..start + len].to_string())
+}
+
+fn join(path: &str, name: &str) -> String {
+    if path.is_empty() || path == "." {
+        name.to_string()
+    } else {
+        format!("{path}.{name}")
+    }
+}
+
+/// Turns a serde_json error at `path` into a problem naming the field.
+pub fn json_error(path: String, e: serde_json::Error) -> ApiError {
+    use serde_json::error::Category;
+    let msg = e.to_string();
+    match e.classify() {
+        Category::Syntax | Category::Eof | Category::Io => ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "malformed_json",
+            format!("the body is not valid JSON: {msg}"),
+        )
+        .field("body", "malformed_json", msg),
+        Category::Data => {
+            let clean = msg.split(" at line ").next().unwrap_or(&msg).to_string();
+            let (field, code) = if clean.starts_with("missing field") {
+                (join(&path, &backticked(&clean).unwrap_or_default()), "required")
+            } else if clean.starts_with("unknown field") {
+                (join(&path, &backticked(&clean).unwrap_or_default()), "unknown_field")
+            } else if clean.starts_with("unknown variant") {
+                (if path.is_empty() { "body".into() } else { path.clone() }, "unknown_value")
+            } else {
+                (if path.is_empty() || path == "." { "body".into() } else { path.clone() }, "invalid_type")
+            };
+            ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed", format!("{field}: {clean}"))
+                .field(field, code, clean)
+        }
+    }
+}
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+        let json_type = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .map(|ct| {
+                let essence = ct.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+                essence == "application/json" || essence.ends_with("+json")
+            })
+            .unwrap_or(false);
+        if !json_type {
+            return Err(ApiError::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported_media_type",
+                "send the body as application/json",
+            )
+            .field("content-type", "unsupported_media_type", "expected application/json"));
+        }
+        let bytes = Bytes::from_request(req, state).await.map_err(|rej| {
+            if rej.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                ApiError::new(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    "body_too_large",
+                    format!("the body exceeds {MAX_BODY_BYTES} bytes"),
+                )
+                .field("body", "too_large", format!("at most {MAX_BODY_BYTES} bytes"))
+            } else {
+                ApiError::new(StatusCode::BAD_REQUEST, "unreadable_body", rej.body_text())
+            }
+        })?;
+        let mut de = serde_json::Deserializer::from_slice(&bytes);
+        let value: T = serde_path_to_error::deserialize(&mut de).map_err(|e| {
+            let path = e.path().to_string();
+            json_error(path, e.into_inner())
+        })?;
+        de.end().map_err(|e| json_error(String::new(), e))?;
+        Ok(ApiJson(value))
+    }
+}
+
+/// A query string parsed with field-precise errors.
+pub struct ApiQuery<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for ApiQuery<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
+        let q = parts.uri.query().unwrap_or("");
+        let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(q.as_bytes()));
+        serde_path_to_error::deserialize(de).map(ApiQuery).map_err(|e| {
+            let path = e.path().to_string();
+            let msg = e.into_inner().to_string();
+            let field = backticked(&msg).filter(|_| path == "." || path.is_empty()).unwrap_or(path);
+            ApiError::new(StatusCode::BAD_REQUEST, "invalid_query", format!("{field}: {msg}")).field(field, "invalid_query", msg)
+        })
+    }
+}
+
+/// Parses a prefixed id from the path or query, answering 400 naming `field` on failure.
+pub fn parse_id<T: std::str::FromStr<Err = clearcast_domain::ids::IdError>>(field: &str, s: &str) -> Result<T, ApiError> {
+    s.parse::<T>().map_err(|e| ApiError::bad_id(field, e))
+}
+
+/// Pagination parameters shared by every list.
+#[derive(Debug, Default, serde::Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct PageQuery {
+    /// The `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+    /// Page size, 1-200 (default 50).
+    pub limit: Option<u32>,
+}
+
+impl PageQuery {
+    /// As a store page request.
+    pub fn request(&self) -> Result<clearcast_store::PageRequest, ApiError> {
+        let limit = self.limit.unwrap_or(50);
+        if !(1..=200).contains(&limit) {
+            return Err(ApiError::new(StatusCode::BAD_REQUEST, "invalid_query", "limit must be 1-200")
+                .field("limit", "out_of_range", "limit must be 1-200"));
+        }
+        Ok(clearcast_store::PageRequest { after: self.cursor.clone(), limit })
+    }
+}
