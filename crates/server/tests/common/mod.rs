@@ -1,0 +1,144 @@
+//! The one test harness for HTTP tests: `TestApp::spawn()` starts the real server on port 0 with a
+//! fresh SQLite database and a manual clock, and offers a client and helpers to make accounts.
+#![allow(dead_code)]
+
+use std::sync::Arc;
+
+use chrono::{DateTime, TimeZone, Utc};
+use clearcast_domain::account::Role;
+use clearcast_domain::policy::Policy;
+use clearcast_server::{AppState, ManualClock};
+use clearcast_store::testing::{fresh_sqlite, TempDir};
+use serde_json::{json, Value};
+
+/// The instant every test starts at.
+pub fn start_time() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 25, 4, 0, 0).unwrap()
+}
+
+/// A running server.
+pub struct TestApp {
+    pub base: String,
+    pub client: reqwest::Client,
+    pub clock: Arc<ManualClock>,
+    pub state: AppState,
+    _dir: TempDir,
+}
+
+/// An HTTP answer: status and JSON body (`Value::Null` when empty or not JSON).
+pub struct Answer {
+    pub status: u16,
+    pub content_type: String,
+    pub body: Value,
+}
+
+impl Answer {
+    /// The first field error's field name.
+    pub fn field(&self) -> &str {
+        self.body["errors"][0]["field"].as_str().unwrap_or("")
+    }
+    /// The problem code.
+    pub fn code(&self) -> &str {
+        self.body["code"].as_str().unwrap_or("")
+    }
+}
+
+impl TestApp {
+    pub async fn spawn() -> TestApp {
+        let (store, dir) = fresh_sqlite().await.expect("fresh sqlite");
+        let clock = Arc::new(ManualClock::new(start_time()));
+        let state = AppState::new(Arc::new(store), Policy::default_policy(), clock.clone());
+        let app = clearcast_server::build(state.clone());
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        TestApp { base: format!("http://{addr}"), client: reqwest::Client::new(), clock, state, _dir: dir }
+    }
+
+    /// A server with the demo data seeded.
+    pub async fn spawn_demo() -> TestApp {
+        let app = Self::spawn().await;
+        assert!(clearcast_server::demo::seed(&app.state).await.expect("demo seeds"));
+        app
+    }
+
+    async fn answer(res: reqwest::Response) -> Answer {
+        let status = res.status().as_u16();
+        let content_type = res.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+        let bytes = res.bytes().await.unwrap();
+        let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+        Answer { status, content_type, body }
+    }
+
+    pub async fn get(&self, path: &str, token: Option<&str>) -> Answer {
+        let mut req = self.client.get(format!("{}{path}", self.base));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        Self::answer(req.send().await.unwrap()).await
+    }
+
+    pub async fn post(&self, path: &str, token: Option<&str>, body: Value) -> Answer {
+        let mut req = self.client.post(format!("{}{path}", self.base)).json(&body);
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        Self::answer(req.send().await.unwrap()).await
+    }
+
+    /// POSTs raw bytes with a content type.
+    pub async fn post_raw(&self, path: &str, token: Option<&str>, content_type: &str, body: Vec<u8>) -> Answer {
+        let mut req = self.client.post(format!("{}{path}", self.base)).header("content-type", content_type).body(body);
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        Self::answer(req.send().await.unwrap()).await
+    }
+
+    pub async fn delete(&self, path: &str, token: Option<&str>) -> Answer {
+        let mut req = self.client.delete(format!("{}{path}", self.base));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        Self::answer(req.send().await.unwrap()).await
+    }
+
+    /// Logs in and returns the token.
+    pub async fn login(&self, username: &str, password: &str) -> String {
+        let a = self.post("/api/v1/auth/token", None, json!({"username": username, "password": password})).await;
+        assert_eq!(a.status, 200, "login {username}: {}", a.body);
+        a.body["token"].as_str().unwrap().to_string()
+    }
+
+    /// A new account of `role` (operators and regulators through the admin path) and its token.
+    pub async fn user(&self, role: Role) -> String {
+        let name = format!("{}-{}", role.as_str().replace('_', "-"), &uuid_hex()[..10]);
+        let password = "a long enough password";
+        if role.self_service() {
+            let a = self.post("/api/v1/accounts", None, json!({"username": name, "password": password, "role": role})).await;
+            assert_eq!(a.status, 201, "sign up: {}", a.body);
+        } else {
+            clearcast_server::api::accounts::create_account(&self.state, &name, password, role).await.expect("staff account");
+        }
+        self.login(&name, password).await
+    }
+}
+
+fn uuid_hex() -> String {
+    uuid::Uuid::now_v7().simple().to_string().chars().rev().collect()
+}
+
+/// A valid USCC, distinct per `n`.
+pub fn uscc(n: u32) -> String {
+    clearcast_domain::uscc::Uscc::complete(&format!("91330106MA{n:07}")).unwrap().to_string()
+}
+
+/// A valid ID number for someone born on `birth` (YYYYMMDD), distinct per `n`.
+pub fn id_number(birth: &str, n: u32) -> String {
+    clearcast_domain::id_number::IdNumber::complete(&format!("330106{birth}{:03}", n % 1000)).unwrap().expose().to_string()
+}
+
+/// A party registration body.
+pub fn party_body(name: &str, n: u32) -> Value {
+    json!({"legal_name": name, "uscc": uscc(n), "address": "浙江省杭州市西湖区文三路 1 号", "contact": "0571-88880000"})
+}
