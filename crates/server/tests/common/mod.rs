@@ -46,8 +46,19 @@ impl Answer {
 impl TestApp {
     pub async fn spawn() -> TestApp {
         let (store, dir) = fresh_sqlite().await.expect("fresh sqlite");
+        Self::spawn_on(Arc::new(store), dir).await
+    }
+
+    /// A server on PostgreSQL (a fresh database at `CLEARCAST_TEST_PG_URL`), or `None` when that
+    /// is not configured (a failure under `CLEARCAST_REQUIRE_SERVICES=1`).
+    pub async fn spawn_postgres() -> Option<TestApp> {
+        let (store, _url) = clearcast_store::testing::fresh_postgres().await.expect("fresh postgres")?;
+        Some(Self::spawn_on(Arc::new(store), TempDir::new().unwrap()).await)
+    }
+
+    async fn spawn_on(store: Arc<dyn clearcast_store::Store>, dir: TempDir) -> TestApp {
         let clock = Arc::new(ManualClock::new(start_time()));
-        let state = AppState::new(Arc::new(store), Policy::default_policy(), clock.clone());
+        let state = AppState::new(store, Policy::default_policy(), clock.clone());
         let app = clearcast_server::build(state.clone());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
@@ -58,8 +69,14 @@ impl TestApp {
     /// A server with the demo data seeded.
     pub async fn spawn_demo() -> TestApp {
         let app = Self::spawn().await;
-        assert!(clearcast_server::demo::seed(&app.state).await.expect("demo seeds"));
+        app.seed_demo().await;
         app
+    }
+
+    /// Seeds the demo data.
+    pub async fn seed_demo(&self) {
+        let app = self;
+        assert!(clearcast_server::demo::seed(&app.state).await.expect("demo seeds"));
     }
 
     async fn answer(res: reqwest::Response) -> Answer {

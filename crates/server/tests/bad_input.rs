@@ -1,0 +1,7 @@
+//! stub
+mod common;
+
+#[tokio::test]
+async fn stub() {
+    let _app = common::TestApp::spawn().await;
+}
