@@ -48,7 +48,8 @@ impl StoreArgs {
         match self.database_url.as_deref() {
             Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
                 tracing::info!(url = %redact_url(url), "using PostgreSQL");
-                let s = PgStore::connect(url, cipher).await.map_err(|e| anyhow::anyhow!("{} ({})", e, redact_url(url)))?;
+                let s =
+                    PgStore::connect(url, cipher).await.map_err(|e| anyhow::anyhow!("{} ({})", e, redact_url(url)))?;
                 Ok(Arc::new(s))
             }
             Some(url) if url.starts_with("sqlite:") => {

@@ -65,7 +65,8 @@ enum AdminCommand {
 }
 
 fn init_tracing() {
-    let filter = tracing_subscriber::EnvFilter::try_from_env("CLEARCAST_LOG").unwrap_or_else(|_| "info,sqlx=warn".into());
+    let filter =
+        tracing_subscriber::EnvFilter::try_from_env("CLEARCAST_LOG").unwrap_or_else(|_| "info,sqlx=warn".into());
     let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
     if std::env::var("CLEARCAST_LOG_FORMAT").as_deref() == Ok("json") {
         builder.json().init();
@@ -84,7 +85,9 @@ async fn main() -> Result<()> {
             println!("migrated the {} database", s.backend());
             Ok(())
         }
-        Command::Admin { command: AdminCommand::CreateOperator { username, role, store } } => create_operator(username, &role, store).await,
+        Command::Admin { command: AdminCommand::CreateOperator { username, role, store } } => {
+            create_operator(username, &role, store).await
+        }
     }
 }
 
@@ -99,7 +102,9 @@ async fn serve(args: ServeArgs) -> Result<()> {
     if args.demo && demo::seed(&state).await.map_err(|e| anyhow::anyhow!("seeding demo data: {}", e.detail))? {
         tracing::info!("demo data seeded");
     }
-    let listener = tokio::net::TcpListener::bind(&args.listen).await.with_context(|| format!("cannot listen on {}", args.listen))?;
+    let listener = tokio::net::TcpListener::bind(&args.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", args.listen))?;
     let addr = listener.local_addr()?;
     let mut out = std::io::stdout();
     writeln!(out, "listening on http://{addr}")?;
@@ -107,7 +112,15 @@ async fn serve(args: ServeArgs) -> Result<()> {
         let tokens = demo::tokens(&state).await.map_err(|e| anyhow::anyhow!("issuing demo tokens: {}", e.detail))?;
         writeln!(out, "\nDemo logins (POST /api/v1/auth/token with username and password) and fresh bearer tokens:")?;
         for (l, token) in tokens {
-            writeln!(out, "  {:<13} {:<11} password {:<20} token {}  ({})", l.role.as_str(), l.username, l.password, token, l.about)?;
+            writeln!(
+                out,
+                "  {:<13} {:<11} password {:<20} token {}  ({})",
+                l.role.as_str(),
+                l.username,
+                l.password,
+                token,
+                l.about
+            )?;
         }
         writeln!(out, "\nTry: curl -H 'Authorization: Bearer <token>' http://{addr}/api/v1/products")?;
     }

@@ -129,11 +129,7 @@ impl NewAnchor {
         if age < MIN_AGE {
             e.push("birth_date", "under_age", format!("anchors must be at least {MIN_AGE} years old"));
         } else if age < ADULT_AGE && input.guardian_consent.is_none() {
-            e.push(
-                "guardian_consent",
-                "required",
-                "an anchor aged 16 or 17 needs a guardian's consent on record",
-            );
+            e.push("guardian_consent", "required", "an anchor aged 16 or 17 needs a guardian's consent on record");
         }
         if let Some(g) = &input.guardian_consent {
             e.take("guardian_consent.guardian_name", Name::parse(&g.guardian_name));

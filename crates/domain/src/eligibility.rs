@@ -123,7 +123,15 @@ pub struct Context<'a> {
 struct Out(Vec<Unmet>);
 
 impl Out {
-    fn push(&mut self, code: impl Into<String>, subject: Subject, id: String, message: String, article: &str, inputs: &[(&str, String)]) {
+    fn push(
+        &mut self,
+        code: impl Into<String>,
+        subject: Subject,
+        id: String,
+        message: String,
+        article: &str,
+        inputs: &[(&str, String)],
+    ) {
         self.0.push(Unmet {
             code: code.into(),
             subject,
@@ -194,7 +202,14 @@ pub fn check(ctx: &Context<'_>) -> Verdict {
     Verdict { eligible: out.0.is_empty(), unmet: out.0, not_evaluated, checked_at: ctx.now }
 }
 
-fn verification_unmet(out: &mut Out, subject: Subject, id: String, v: Option<&crate::verification::Verification>, now: DateTime<Utc>, article: &str) {
+fn verification_unmet(
+    out: &mut Out,
+    subject: Subject,
+    id: String,
+    v: Option<&crate::verification::Verification>,
+    now: DateTime<Utc>,
+    article: &str,
+) {
     let s = subject.as_str();
     match status(v, now) {
         VerificationStatus::Verified => {}
@@ -269,14 +284,20 @@ fn documents(out: &mut Out, ctx: &Context<'_>, today: NaiveDate) {
         } else {
             ("qualification_unverified", format!("the {required} on file awaits platform review"))
         };
-        let on_file = candidates.iter().map(|q| format!("{} until {}", q.id, q.valid_until)).collect::<Vec<_>>().join(", ");
+        let on_file =
+            candidates.iter().map(|q| format!("{} until {}", q.id, q.valid_until)).collect::<Vec<_>>().join(", ");
         out.push(
             code,
             Subject::Product,
             p.id.to_string(),
             message,
             "Order 117 Art. 27",
-            &[("category", p.category.to_string()), ("required", required), ("on_file", on_file), ("policy_note", rule.note.clone())],
+            &[
+                ("category", p.category.to_string()),
+                ("required", required),
+                ("on_file", on_file),
+                ("policy_note", rule.note.clone()),
+            ],
         );
     }
 
@@ -289,20 +310,33 @@ fn documents(out: &mut Out, ctx: &Context<'_>, today: NaiveDate) {
             .max_by_key(|i| (i.inspected_on, i.created_at));
         let max_age = ("max_age_months", ir.max_age_months.to_string());
         let problem = match latest_reviewed {
-            Some(i) if !i.passed => Some(("inspection_failed", format!("the latest inspection ({}, {}) failed", i.report_number, i.inspected_on), Some(i))),
-            Some(i) if i.inspected_on < oldest => Some((
-                "inspection_too_old",
-                format!("the latest passing inspection ({}) is older than {} months", i.inspected_on, ir.max_age_months),
+            Some(i) if !i.passed => Some((
+                "inspection_failed",
+                format!("the latest inspection ({}, {}) failed", i.report_number, i.inspected_on),
                 Some(i),
             )),
-            Some(i) if i.valid_until.is_some_and(|u| u < today) => {
-                Some(("inspection_expired", format!("inspection report {} is no longer valid", i.report_number), Some(i)))
-            }
+            Some(i) if i.inspected_on < oldest => Some((
+                "inspection_too_old",
+                format!(
+                    "the latest passing inspection ({}) is older than {} months",
+                    i.inspected_on, ir.max_age_months
+                ),
+                Some(i),
+            )),
+            Some(i) if i.valid_until.is_some_and(|u| u < today) => Some((
+                "inspection_expired",
+                format!("inspection report {} is no longer valid", i.report_number),
+                Some(i),
+            )),
             Some(_) => None,
             None if ctx.inspections.is_empty() => {
                 Some(("inspection_missing", format!("{} requires a passing inspection report", p.category), None))
             }
-            None => Some(("inspection_unverified", "no inspection report on file has been approved by the platform".into(), None)),
+            None => Some((
+                "inspection_unverified",
+                "no inspection report on file has been approved by the platform".into(),
+                None,
+            )),
         };
         if let Some((code, message, i)) = problem {
             let mut inputs = vec![("category", p.category.to_string()), max_age];
@@ -310,20 +344,48 @@ fn documents(out: &mut Out, ctx: &Context<'_>, today: NaiveDate) {
                 inputs.push(("inspection", i.id.to_string()));
                 inputs.push(("inspected_on", i.inspected_on.to_string()));
             }
-            out.push(code, Subject::Product, p.id.to_string(), message, "Order 117 Art. 27; Product Quality Law Art. 15", &inputs);
+            out.push(
+                code,
+                Subject::Product,
+                p.id.to_string(),
+                message,
+                "Order 117 Art. 27; Product Quality Law Art. 15",
+                &inputs,
+            );
         }
     }
 }
 
 fn anchor(out: &mut Out, ctx: &Context<'_>, a: &AnchorFacts<'_>, today: NaiveDate) {
     let id = a.anchor.id.to_string();
-    verification_unmet(out, Subject::Anchor, id.clone(), a.anchor.verification.as_ref(), ctx.now, "Order 117 Art. 8, 28");
+    verification_unmet(
+        out,
+        Subject::Anchor,
+        id.clone(),
+        a.anchor.verification.as_ref(),
+        ctx.now,
+        "Order 117 Art. 8, 28",
+    );
     if a.blacklisted {
-        out.push("anchor_blacklisted", Subject::Anchor, id.clone(), "the anchor's identity is on the platform blacklist".into(), "Order 117 Art. 14", &[]);
+        out.push(
+            "anchor_blacklisted",
+            Subject::Anchor,
+            id.clone(),
+            "the anchor's identity is on the platform blacklist".into(),
+            "Order 117 Art. 14",
+            &[],
+        );
     }
     let age = age_on(a.anchor.details.birth_date, today);
     if age < MIN_AGE {
-        out.push("anchor_under_age", Subject::Anchor, id.clone(), format!("anchors must be at least {MIN_AGE}"), "Minors Protection Law Art. 74", &[("age", age.to_string())]);
+        out.push(
+            "anchor_under_age",
+            Subject::Anchor,
+            id.clone(),
+            format!("anchors must be at least {MIN_AGE}"),
+            "Minors Protection Law Art. 74",
+            &[("age", age.to_string())],
+        );
     } else if age < ADULT_AGE && a.anchor.details.guardian_consent.is_none() {
         out.push(
             "anchor_guardian_consent_missing",
@@ -362,7 +424,10 @@ fn anchor(out: &mut Out, ctx: &Context<'_>, a: &AnchorFacts<'_>, today: NaiveDat
     }
     let category = ctx.product.category;
     if ctx.policy.category(category).anchor_category_training
-        && !a.trainings.iter().any(|t| t.kind == TrainingKind::Category && t.category == Some(category) && t.completed_on >= since)
+        && !a
+            .trainings
+            .iter()
+            .any(|t| t.kind == TrainingKind::Category && t.category == Some(category) && t.completed_on >= since)
     {
         out.push(
             "anchor_category_training_missing",

@@ -131,7 +131,13 @@ mod tests {
     }
 
     fn valid_id() -> impl Strategy<Value = String> {
-        (prop::collection::vec(b'0'..=b'9', 6), 1900i32..2020, 1u32..=12, 1u32..=28, prop::collection::vec(b'0'..=b'9', 3))
+        (
+            prop::collection::vec(b'0'..=b'9', 6),
+            1900i32..2020,
+            1u32..=12,
+            1u32..=28,
+            prop::collection::vec(b'0'..=b'9', 3),
+        )
             .prop_map(|(area, y, m, d, seq)| {
                 let mut s = String::from_utf8(area).unwrap();
                 s.push_str(&format!("{y:04}{m:02}{d:02}"));

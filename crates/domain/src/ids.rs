@@ -130,6 +130,9 @@ prefixed_id!(/** A product variant (size, colour) with its own stock. */ Variant
 prefixed_id!(/** A product qualification (licence, certificate, filing). */ QualificationId, "qlf");
 prefixed_id!(/** An inspection report for a product. */ InspectionId, "ins");
 prefixed_id!(/** A training record of an anchor. */ TrainingId, "trn");
+prefixed_id!(/** A live show. */ ShowId, "shw");
+prefixed_id!(/** A product on a show's lineup. */ LineupItemId, "lni");
+prefixed_id!(/** A reported change of disclosed party information. */ ChangeRequestId, "chg");
 
 #[cfg(test)]
 mod tests {

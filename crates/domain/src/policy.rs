@@ -65,6 +65,19 @@ pub struct Policy {
     pub prohibited: Prohibited,
     /// Rules per category name.
     pub categories: BTreeMap<String, CategoryRule>,
+    /// Holidays and make-up working days for legal deadlines (Art. 15, 25).
+    #[serde(default)]
+    pub calendar: crate::workdays::Calendar,
+    /// Thresholds for key rooms (Art. 11).
+    #[serde(default)]
+    pub tiers: crate::tier::TierPolicy,
+    /// Years records are kept after the transaction completes or the show ends (Art. 16: three).
+    #[serde(default = "three")]
+    pub retention_years: u32,
+}
+
+fn three() -> u32 {
+    3
 }
 
 /// Why a policy file was refused.
@@ -93,6 +106,9 @@ impl Policy {
         }
         if !(1..=36).contains(&p.training_validity_months) {
             return Err(PolicyError::Range("training_validity_months must be 1-36"));
+        }
+        if p.retention_years < 3 {
+            return Err(PolicyError::Range("retention_years must be at least 3 (Order 117 Art. 16)"));
         }
         if !(1..=24 * 365).contains(&p.token_ttl_hours) {
             return Err(PolicyError::Range("token_ttl_hours must be 1-8760"));

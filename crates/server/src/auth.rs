@@ -9,8 +9,8 @@
 use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
 use axum::extract::FromRequestParts;
-use axum::http::request::Parts;
 use axum::http::header;
+use axum::http::request::Parts;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use clearcast_domain::account::{Account, Role};
@@ -70,7 +70,11 @@ impl Caller {
             return Ok(());
         }
         if self.account.role == Role::Regulator {
-            return Err(ApiError::new(axum::http::StatusCode::FORBIDDEN, "regulator_read_only", "regulators read; they do not write"));
+            return Err(ApiError::new(
+                axum::http::StatusCode::FORBIDDEN,
+                "regulator_read_only",
+                "regulators read; they do not write",
+            ));
         }
         let allowed = roles.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(", ");
         Err(ApiError::forbidden(format!("only {allowed} accounts may {action}")))
@@ -86,7 +90,9 @@ fn bearer(parts: &Parts) -> Result<Option<&str>, ApiError> {
     let Some(v) = parts.headers.get(header::AUTHORIZATION) else { return Ok(None) };
     let v = v.to_str().map_err(|_| ApiError::unauthorized("malformed Authorization header"))?;
     match v.split_once(' ') {
-        Some((scheme, token)) if scheme.eq_ignore_ascii_case("bearer") && !token.trim().is_empty() => Ok(Some(token.trim())),
+        Some((scheme, token)) if scheme.eq_ignore_ascii_case("bearer") && !token.trim().is_empty() => {
+            Ok(Some(token.trim()))
+        }
         _ => Err(ApiError::unauthorized("use `Authorization: Bearer <token>`")),
     }
 }

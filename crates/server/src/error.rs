@@ -74,7 +74,8 @@ impl ApiError {
     /// 422 for one bad field.
     pub fn invalid(field: &str, code: &str, message: impl Into<String>) -> Self {
         let message = message.into();
-        Self::new(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed", format!("{field}: {message}")).field(field, code, message)
+        Self::new(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed", format!("{field}: {message}"))
+            .field(field, code, message)
     }
 
     /// 400 for a malformed id in the path or query.
@@ -103,7 +104,11 @@ impl From<StoreError> for ApiError {
             StoreError::Conflict { code, message } => ApiError::new(StatusCode::CONFLICT, code, message),
             StoreError::Unavailable(cause) => {
                 tracing::warn!(error = %cause, "database unavailable");
-                ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "database_unavailable", "the database is unavailable; retry shortly")
+                ApiError::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "database_unavailable",
+                    "the database is unavailable; retry shortly",
+                )
             }
             other => ApiError::internal(other),
         }

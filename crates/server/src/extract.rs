@@ -35,12 +35,10 @@ pub fn json_error(path: String, e: serde_json::Error) -> ApiError {
     use serde_json::error::Category;
     let msg = e.to_string();
     match e.classify() {
-        Category::Syntax | Category::Eof | Category::Io => ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "malformed_json",
-            format!("the body is not valid JSON: {msg}"),
-        )
-        .field("body", "malformed_json", msg),
+        Category::Syntax | Category::Eof | Category::Io => {
+            ApiError::new(StatusCode::BAD_REQUEST, "malformed_json", format!("the body is not valid JSON: {msg}"))
+                .field("body", "malformed_json", msg)
+        }
         Category::Data => {
             let clean = msg.split(" at line ").next().unwrap_or(&msg).to_string();
             let (field, code) = if clean.starts_with("missing field") {
@@ -114,13 +112,20 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for ApiQuery<T> {
             let path = e.path().to_string();
             let msg = e.into_inner().to_string();
             let field = backticked(&msg).filter(|_| path == "." || path.is_empty()).unwrap_or(path);
-            ApiError::new(StatusCode::BAD_REQUEST, "invalid_query", format!("{field}: {msg}")).field(field, "invalid_query", msg)
+            ApiError::new(StatusCode::BAD_REQUEST, "invalid_query", format!("{field}: {msg}")).field(
+                field,
+                "invalid_query",
+                msg,
+            )
         })
     }
 }
 
 /// Parses a prefixed id from the path or query, answering 400 naming `field` on failure.
-pub fn parse_id<T: std::str::FromStr<Err = clearcast_domain::ids::IdError>>(field: &str, s: &str) -> Result<T, ApiError> {
+pub fn parse_id<T: std::str::FromStr<Err = clearcast_domain::ids::IdError>>(
+    field: &str,
+    s: &str,
+) -> Result<T, ApiError> {
     s.parse::<T>().map_err(|e| ApiError::bad_id(field, e))
 }
 
@@ -139,8 +144,11 @@ impl PageQuery {
     pub fn request(&self) -> Result<clearcast_store::PageRequest, ApiError> {
         let limit = self.limit.unwrap_or(50);
         if !(1..=200).contains(&limit) {
-            return Err(ApiError::new(StatusCode::BAD_REQUEST, "invalid_query", "limit must be 1-200")
-                .field("limit", "out_of_range", "limit must be 1-200"));
+            return Err(ApiError::new(StatusCode::BAD_REQUEST, "invalid_query", "limit must be 1-200").field(
+                "limit",
+                "out_of_range",
+                "limit must be 1-200",
+            ));
         }
         Ok(clearcast_store::PageRequest { after: self.cursor.clone(), limit })
     }

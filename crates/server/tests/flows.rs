@@ -28,7 +28,9 @@ async fn shop(app: &TestApp, n: u32, op: &str) -> Shop {
     assert_eq!(g.status, 201, "{}", g.body);
     let merchant_id = m.body["id"].as_str().unwrap().to_string();
     let goods_owner_id = g.body["id"].as_str().unwrap().to_string();
-    for path in [format!("/api/v1/merchants/{merchant_id}/verify"), format!("/api/v1/goods-owners/{goods_owner_id}/verify")] {
+    for path in
+        [format!("/api/v1/merchants/{merchant_id}/verify"), format!("/api/v1/goods-owners/{goods_owner_id}/verify")]
+    {
         let v = app.post(&path, Some(op), json!({})).await;
         assert_eq!(v.status, 200, "{}", v.body);
     }
@@ -60,7 +62,13 @@ async fn document(app: &TestApp, shop: &Shop, op: &str, product: &str, category:
             .await;
         assert_eq!(q.status, 201, "{}", q.body);
         let qid = q.body["id"].as_str().unwrap();
-        let v = app.post(&format!("/api/v1/products/{product}/qualifications/{qid}/verify"), Some(op), json!({"decision": "approve"})).await;
+        let v = app
+            .post(
+                &format!("/api/v1/products/{product}/qualifications/{qid}/verify"),
+                Some(op),
+                json!({"decision": "approve"}),
+            )
+            .await;
         assert_eq!(v.status, 200, "{}", v.body);
     }
     if rule.inspection.is_some() {
@@ -92,7 +100,10 @@ async fn a_merchant_goes_from_sign_up_to_a_sellable_product_with_an_anchor_in_a_
 
     let e = app.get(&format!("/api/v1/products/{pid}/eligibility"), Some(&merchant)).await;
     assert_eq!(e.body["eligible"], false);
-    assert_eq!(codes(&e.body), ["seller_unverified", "goods_owner_unverified", "qualification_missing", "inspection_missing"]);
+    assert_eq!(
+        codes(&e.body),
+        ["seller_unverified", "goods_owner_unverified", "qualification_missing", "inspection_missing"]
+    );
     assert_eq!(e.body["not_evaluated"], json!(["anchor", "room_operator"]));
     assert_eq!(e.body["unmet"][2]["article"], "Order 117 Art. 27");
 
@@ -125,9 +136,11 @@ async fn a_merchant_goes_from_sign_up_to_a_sellable_product_with_an_anchor_in_a_
         ["room_operator_unverified", "anchor_unverified", "anchor_training_missing", "anchor_not_on_roster"]
     );
 
-    let add = app.post(&format!("/api/v1/room-operators/{rid}/roster"), Some(&room_tok), json!({"anchor_id": aid})).await;
+    let add =
+        app.post(&format!("/api/v1/room-operators/{rid}/roster"), Some(&room_tok), json!({"anchor_id": aid})).await;
     assert_eq!(add.status, 201, "{}", add.body);
-    let early = app.post(&format!("/api/v1/room-operators/{rid}/roster/{aid}/confirm"), Some(&room_tok), json!({})).await;
+    let early =
+        app.post(&format!("/api/v1/room-operators/{rid}/roster/{aid}/confirm"), Some(&room_tok), json!({})).await;
     assert_eq!((early.status, early.code()), (422, "anchor_unverified"));
     app.post(&format!("/api/v1/anchors/{aid}/verify"), Some(&op), json!({})).await;
     app.post(&format!("/api/v1/room-operators/{rid}/verify"), Some(&op), json!({})).await;
@@ -149,9 +162,14 @@ async fn a_merchant_goes_from_sign_up_to_a_sellable_product_with_an_anchor_in_a_
     let reg = app.user(Role::Regulator).await;
     let check = app.get("/api/v1/audit/verify", Some(&reg)).await;
     assert_eq!(check.body["ok"], true);
-    assert_eq!(check.body["entries"], 7, "2 party + 2 document reviews + anchor + room verification + training: {}", check.body);
+    assert_eq!(
+        check.body["entries"], 7,
+        "2 party + 2 document reviews + anchor + room verification + training: {}",
+        check.body
+    );
     let trail = app.get("/api/v1/audit", Some(&reg)).await;
-    let actions: Vec<&str> = trail.body["items"].as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
+    let actions: Vec<&str> =
+        trail.body["items"].as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
     assert!(actions.contains(&"anchor.training") && actions.contains(&"merchant.verify"), "{actions:?}");
 }
 
@@ -193,7 +211,8 @@ async fn every_category_names_the_documents_it_lacks_until_they_are_approved() {
         let url = format!("/api/v1/products/{pid}/eligibility");
         let e = app.get(&url, Some(&op)).await;
         let rule = policy.category(c);
-        let mut expected: Vec<String> = rule.qualifications.iter().map(|_| "qualification_missing".to_string()).collect();
+        let mut expected: Vec<String> =
+            rule.qualifications.iter().map(|_| "qualification_missing".to_string()).collect();
         if rule.inspection.is_some() {
             expected.push("inspection_missing".into());
         }
@@ -219,7 +238,9 @@ async fn a_blacklisted_identity_is_never_eligible_and_cannot_register_again() {
     let tok = app.user(Role::Anchor).await;
     let a = app.post("/api/v1/anchors", Some(&tok), body.clone()).await;
     let aid = a.body["id"].as_str().unwrap();
-    let bl = app.post(&format!("/api/v1/anchors/{aid}/blacklist"), Some(&op), json!({"reason": "repeated fraud, Art. 14"})).await;
+    let bl = app
+        .post(&format!("/api/v1/anchors/{aid}/blacklist"), Some(&op), json!({"reason": "repeated fraud, Art. 14"}))
+        .await;
     assert_eq!(bl.status, 204);
     let e = app.get(&format!("/api/v1/products/{pid}/eligibility?anchor={aid}"), Some(&op)).await;
     assert!(codes(&e.body).contains(&"anchor_blacklisted".to_string()), "{}", e.body);
@@ -246,12 +267,25 @@ async fn check_demo(app: &TestApp) {
     let items = products.body["items"].as_array().unwrap().clone();
     assert_eq!(items.len(), 9);
     let rooms = app.get("/api/v1/room-operators", Some(&op)).await;
-    let room = rooms.body["items"].as_array().unwrap().iter().find(|r| r["legal_name"] == "星光直播间运营有限公司").unwrap()["id"].as_str().unwrap().to_string();
+    let room =
+        rooms.body["items"].as_array().unwrap().iter().find(|r| r["legal_name"] == "星光直播间运营有限公司").unwrap()
+            ["id"]
+            .as_str()
+            .unwrap()
+            .to_string();
     let anchors = app.get("/api/v1/anchors", Some(&op)).await;
-    let anchor = |stage: &str| anchors.body["items"].as_array().unwrap().iter().find(|a| a["stage_name"] == stage).unwrap()["id"].as_str().unwrap().to_string();
+    let anchor = |stage: &str| {
+        anchors.body["items"].as_array().unwrap().iter().find(|a| a["stage_name"] == stage).unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
     let (li, wang, zhao) = (anchor("佳佳"), anchor("小明哥"), anchor("磊哥"));
     let verdict = |title: &str, who: &str| {
-        let pid = items.iter().find(|p| p["title"].as_str().unwrap().contains(title)).unwrap()["id"].as_str().unwrap().to_string();
+        let pid = items.iter().find(|p| p["title"].as_str().unwrap().contains(title)).unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_string();
         format!("/api/v1/products/{pid}/eligibility?anchor={who}&room_operator={room}")
     };
     let expect: &[(&str, &str, &[&str])] = &[
@@ -278,7 +312,10 @@ async fn check_demo(app: &TestApp) {
     assert_eq!(rice["disclosure"]["seller"]["name"], "杭州好物电子商务有限公司");
     assert_eq!(rice["disclosure"]["goods_owner"]["uscc"], rice["disclosure"]["seller"]["uscc"]);
     // The natural-person room operator's ID number is masked for the public.
-    let chen = rooms.body["items"].as_array().unwrap().iter().find(|r| r["legal_name"] == "陈小鱼").unwrap()["id"].as_str().unwrap().to_string();
+    let chen = rooms.body["items"].as_array().unwrap().iter().find(|r| r["legal_name"] == "陈小鱼").unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
     let public = app.get(&format!("/api/v1/room-operators/{chen}"), None).await;
     assert!(public.body["id_number"].as_str().unwrap().contains('*'));
     // Seeding twice does nothing.

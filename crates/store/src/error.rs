@@ -36,6 +36,21 @@ impl StoreError {
     }
 }
 
+/// Maps a unique violation to the conflict it means, by the column named in the constraint (both
+/// PostgreSQL's constraint names and SQLite's messages name the columns). Used where a racing
+/// writer on PostgreSQL can pass the pre-check and lose at the constraint.
+pub(crate) fn unique_as(e: sqlx::Error, rules: &[(&str, &'static str, &str)]) -> StoreError {
+    if let sqlx::Error::Database(d) = &e {
+        if d.is_unique_violation() {
+            let name = format!("{} {}", d.constraint().unwrap_or(""), d.message());
+            if let Some((_, code, msg)) = rules.iter().find(|(col, _, _)| name.contains(col)) {
+                return StoreError::conflict(code, *msg);
+            }
+        }
+    }
+    e.into()
+}
+
 impl From<sqlx::Error> for StoreError {
     fn from(e: sqlx::Error) -> Self {
         match e {

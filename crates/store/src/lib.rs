@@ -21,7 +21,9 @@ use clearcast_domain::account::Account;
 use clearcast_domain::anchor::{Anchor, RosterEntry, TrainingRecord};
 use clearcast_domain::audit::{AuditEntry, ChainedEntry};
 use clearcast_domain::id_number::IdNumber;
-use clearcast_domain::ids::{AccountId, AnchorId, InspectionId, MerchantId, ProductId, QualificationId, RoomOperatorId};
+use clearcast_domain::ids::{
+    AccountId, AnchorId, InspectionId, MerchantId, ProductId, QualificationId, RoomOperatorId,
+};
 use clearcast_domain::party::{Party, PartyId, PartyKind};
 use clearcast_domain::product::Product;
 use clearcast_domain::qualification::{Inspection, Qualification, Review};
@@ -132,13 +134,25 @@ pub trait Store: Send + Sync + 'static {
     /// Puts an anchor on a room's roster. `Conflict(already_on_roster)` if present.
     async fn roster_add(&self, entry: &RosterEntry) -> StoreResult<()>;
     /// Confirms a roster entry. `NotFound` if the anchor is not on the roster.
-    async fn roster_confirm(&self, room: RoomOperatorId, anchor: AnchorId, at: DateTime<Utc>) -> StoreResult<RosterEntry>;
+    async fn roster_confirm(
+        &self,
+        room: RoomOperatorId,
+        anchor: AnchorId,
+        at: DateTime<Utc>,
+    ) -> StoreResult<RosterEntry>;
     /// One roster entry.
     async fn roster_get(&self, room: RoomOperatorId, anchor: AnchorId) -> StoreResult<Option<RosterEntry>>;
     /// A room's roster.
     async fn roster_list(&self, room: RoomOperatorId) -> StoreResult<Vec<RosterEntry>>;
     /// Blacklists an identity (Art. 14) with its audit entry. Idempotent.
-    async fn blacklist_add(&self, id: &IdNumber, reason: &str, at: DateTime<Utc>, by: AccountId, audit: AuditEntry) -> StoreResult<()>;
+    async fn blacklist_add(
+        &self,
+        id: &IdNumber,
+        reason: &str,
+        at: DateTime<Utc>,
+        by: AccountId,
+        audit: AuditEntry,
+    ) -> StoreResult<()>;
     /// Whether an identity is blacklisted.
     async fn is_blacklisted(&self, id: &IdNumber) -> StoreResult<bool>;
 
@@ -154,13 +168,25 @@ pub trait Store: Send + Sync + 'static {
     async fn list_qualifications(&self, product: ProductId) -> StoreResult<Vec<Qualification>>;
     /// Records a review and its audit entry atomically. `NotFound` unless the qualification
     /// belongs to the product.
-    async fn review_qualification(&self, product: ProductId, id: QualificationId, r: &Review, audit: AuditEntry) -> StoreResult<Qualification>;
+    async fn review_qualification(
+        &self,
+        product: ProductId,
+        id: QualificationId,
+        r: &Review,
+        audit: AuditEntry,
+    ) -> StoreResult<Qualification>;
     /// Adds an inspection report.
     async fn insert_inspection(&self, i: &Inspection) -> StoreResult<()>;
     /// A product's inspection reports, oldest first.
     async fn list_inspections(&self, product: ProductId) -> StoreResult<Vec<Inspection>>;
     /// Records a review and its audit entry atomically.
-    async fn review_inspection(&self, product: ProductId, id: InspectionId, r: &Review, audit: AuditEntry) -> StoreResult<Inspection>;
+    async fn review_inspection(
+        &self,
+        product: ProductId,
+        id: InspectionId,
+        r: &Review,
+        audit: AuditEntry,
+    ) -> StoreResult<Inspection>;
 
     /// Appends an audit entry on its own.
     async fn audit_append(&self, entry: AuditEntry) -> StoreResult<ChainedEntry>;

@@ -19,11 +19,8 @@ impl PgStore {
 
     /// Connects to a `postgres://` URL and runs the migrations.
     pub async fn connect(url: &str, cipher: FieldCipher) -> Result<Self, crate::StoreError> {
-        let pool = PgPoolOptions::new()
-            .max_connections(16)
-            .acquire_timeout(Duration::from_secs(5))
-            .connect(url)
-            .await?;
+        let pool =
+            PgPoolOptions::new().max_connections(16).acquire_timeout(Duration::from_secs(5)).connect(url).await?;
         sqlx::migrate!("migrations/postgres")
             .run(&pool)
             .await

@@ -23,7 +23,18 @@ macro_rules! impl_store {
         use clearcast_domain::verification::Verification;
         use sqlx::Row;
 
+        use crate::error::unique_as;
         use crate::{Page, PageRequest, ProductFilter, Store, StoreError, StoreResult, TokenRecord};
+
+        const ACCOUNT_UNIQUE: &[(&str, &'static str, &str)] = &[("username", "username_taken", "this user name is taken")];
+        const PARTY_UNIQUE: &[(&str, &'static str, &str)] = &[
+            ("identity_index", "duplicate_identity", "a party of this kind with this identity is already registered"),
+            ("owner_id", "already_registered", "this account already owns a party of this kind"),
+        ];
+        const ANCHOR_UNIQUE: &[(&str, &'static str, &str)] = &[
+            ("identity_index", "duplicate_identity", "an anchor with this ID number is already registered"),
+            ("owner_id", "already_registered", "this account already owns an anchor profile"),
+        ];
 
         type DbRow = <$db as sqlx::Database>::Row;
         type Tx = sqlx::Transaction<'static, $db>;
@@ -297,7 +308,8 @@ macro_rules! impl_store {
                     .bind(password_hash)
                     .bind(a.created_at)
                     .execute(&mut *tx)
-                    .await?;
+                    .await
+                    .map_err(|e| unique_as(e, ACCOUNT_UNIQUE))?;
                 tx.commit().await?;
                 Ok(())
             }
@@ -412,7 +424,8 @@ macro_rules! impl_store {
                 .bind(p.verification.as_ref().map(to_json).transpose()?)
                 .bind(p.created_at)
                 .execute(&mut *tx)
-                .await?;
+                .await
+                .map_err(|e| unique_as(e, PARTY_UNIQUE))?;
                 tx.commit().await?;
                 Ok(())
             }
@@ -503,7 +516,8 @@ macro_rules! impl_store {
                 .bind(a.verification.as_ref().map(to_json).transpose()?)
                 .bind(a.created_at)
                 .execute(&mut *tx)
-                .await?;
+                .await
+                .map_err(|e| unique_as(e, ANCHOR_UNIQUE))?;
                 tx.commit().await?;
                 Ok(())
             }

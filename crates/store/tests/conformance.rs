@@ -11,14 +11,13 @@ use std::path::PathBuf;
 use chrono::{DateTime, Duration, NaiveDate, SubsecRound, TimeZone, Utc};
 use clearcast_domain::account::{Account, Role};
 use clearcast_domain::anchor::{
-    Anchor, GuardianConsent, NewAnchor, ProfessionalQualification, RosterEntry, TrainingKind,
-    TrainingRecord,
+    Anchor, GuardianConsent, NewAnchor, ProfessionalQualification, RosterEntry, TrainingKind, TrainingRecord,
 };
 use clearcast_domain::audit::{verify_chain, AuditEntry, ChainedEntry, GENESIS};
 use clearcast_domain::id_number::IdNumber;
 use clearcast_domain::ids::{
-    AccountId, AgencyId, AnchorId, GoodsOwnerId, InspectionId, MerchantId, ProductId,
-    QualificationId, RoomOperatorId, TrainingId, VariantId,
+    AccountId, AgencyId, AnchorId, GoodsOwnerId, InspectionId, MerchantId, ProductId, QualificationId, RoomOperatorId,
+    TrainingId, VariantId,
 };
 use clearcast_domain::money::{Currency, Money};
 use clearcast_domain::party::{LegalIdentity, Licence, NewParty, Party, PartyId, PartyKind};
@@ -29,8 +28,7 @@ use clearcast_domain::uscc::Uscc;
 use clearcast_domain::verification::{Decision, Verification};
 use clearcast_store::crypto::FieldCipher;
 use clearcast_store::{
-    testing, PageRequest, PgStore, ProductFilter, SqliteStore, Store, StoreError, StoreResult,
-    TokenRecord,
+    testing, PageRequest, PgStore, ProductFilter, SqliteStore, Store, StoreError, StoreResult, TokenRecord,
 };
 use sqlx::{Connection, Row};
 
@@ -71,28 +69,14 @@ impl Raw {
         match self {
             Raw::Sqlite(path) => {
                 let opts = sqlx::sqlite::SqliteConnectOptions::new().filename(path);
-                let mut conn = sqlx::SqliteConnection::connect_with(&opts)
-                    .await
-                    .expect("raw SQLite connection");
-                let rows = sqlx::query(sql)
-                    .fetch_all(&mut conn)
-                    .await
-                    .expect("raw SQLite query");
-                rows.iter()
-                    .map(|r| r.try_get::<String, _>(0).expect("a text column"))
-                    .collect()
+                let mut conn = sqlx::SqliteConnection::connect_with(&opts).await.expect("raw SQLite connection");
+                let rows = sqlx::query(sql).fetch_all(&mut conn).await.expect("raw SQLite query");
+                rows.iter().map(|r| r.try_get::<String, _>(0).expect("a text column")).collect()
             }
             Raw::Postgres(url) => {
-                let mut conn = sqlx::PgConnection::connect(url)
-                    .await
-                    .expect("raw PostgreSQL connection");
-                let rows = sqlx::query(sql)
-                    .fetch_all(&mut conn)
-                    .await
-                    .expect("raw PostgreSQL query");
-                rows.iter()
-                    .map(|r| r.try_get::<String, _>(0).expect("a text column"))
-                    .collect()
+                let mut conn = sqlx::PgConnection::connect(url).await.expect("raw PostgreSQL connection");
+                let rows = sqlx::query(sql).fetch_all(&mut conn).await.expect("raw PostgreSQL query");
+                rows.iter().map(|r| r.try_get::<String, _>(0).expect("a text column")).collect()
             }
         }
     }
@@ -100,32 +84,39 @@ impl Raw {
     /// A second store on the same database with another key.
     async fn reopen(&self, cipher: FieldCipher) -> Box<dyn Store> {
         match self {
-            Raw::Sqlite(path) => Box::new(
-                SqliteStore::open(path, cipher)
-                    .await
-                    .expect("reopen SQLite"),
-            ),
-            Raw::Postgres(url) => Box::new(
-                PgStore::connect(url, cipher)
-                    .await
-                    .expect("reconnect PostgreSQL"),
-            ),
+            Raw::Sqlite(path) => Box::new(SqliteStore::open(path, cipher).await.expect("reopen SQLite")),
+            Raw::Postgres(url) => Box::new(PgStore::connect(url, cipher).await.expect("reconnect PostgreSQL")),
         }
     }
 }
 
-/// Drops a test database made by `fresh_postgres` once its test has passed (a failed test
-/// leaves it behind for inspection, named in the panic output).
+/// Drops the test database made by `fresh_postgres` when its test ends, passed or failed, so
+/// that runs do not pile databases up on the server.
+struct PgDatabaseGuard(String);
+
+impl Drop for PgDatabaseGuard {
+    fn drop(&mut self) {
+        let url = self.0.clone();
+        // This may run while a failed test unwinds inside its runtime: do the async work on a
+        // thread with a runtime of its own.
+        let done =
+            std::thread::spawn(move || match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+                Ok(rt) => rt.block_on(drop_pg_database(&url)),
+                Err(e) => eprintln!("note: no runtime to drop the test database: {e}"),
+            })
+            .join();
+        if done.is_err() {
+            eprintln!("note: dropping the test database panicked");
+        }
+    }
+}
+
 async fn drop_pg_database(url: &str) {
     let Ok(base) = std::env::var(testing::PG_URL_VAR) else {
         return;
     };
     let path = url.split('?').next().unwrap_or(url);
-    let Some(name) = path
-        .rsplit('/')
-        .next()
-        .filter(|n| n.starts_with("clearcast_test_"))
-    else {
+    let Some(name) = path.rsplit('/').next().filter(|n| n.starts_with("clearcast_test_")) else {
         return;
     };
     match sqlx::PgConnection::connect(&base).await {
@@ -159,12 +150,11 @@ macro_rules! conformance {
             let Some(($store, url)) = testing::fresh_postgres().await.expect("a fresh PostgreSQL database") else {
                 return;
             };
-            eprintln!("PostgreSQL test database: {}", clearcast_store::redact_url(&url));
-            let $raw = Raw::Postgres(url.clone());
+            let _drop_database = PgDatabaseGuard(url.clone());
+            let $raw = Raw::Postgres(url);
             assert_eq!(Store::backend(&$store), "postgres");
             $call.await;
             drop($store);
-            drop_pg_database(&url).await;
         }
     };
     ($case:ident => $sqlite:ident, $postgres:ident) => {
@@ -195,6 +185,7 @@ conformance!(case_audit_chain => sqlite_audit_chain, postgres_audit_chain);
 conformance!(case_audit_concurrent_appends => sqlite_audit_concurrent_appends, postgres_audit_concurrent_appends);
 conformance!(raw case_audit_append_only => sqlite_audit_append_only, postgres_audit_append_only);
 conformance!(raw case_identifiers_at_rest => sqlite_identifiers_at_rest, postgres_identifiers_at_rest);
+conformance!(case_concurrent_registrations => sqlite_concurrent_registrations, postgres_concurrent_registrations);
 
 // ---------------------------------------------------------------------------------------------
 // Builders
@@ -206,9 +197,7 @@ fn now() -> DateTime<Utc> {
 }
 
 fn instant(y: i32, mo: u32, d: u32, h: u32, mi: u32, s: u32) -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(y, mo, d, h, mi, s)
-        .single()
-        .expect("a valid instant")
+    Utc.with_ymd_and_hms(y, mo, d, h, mi, s).single().expect("a valid instant")
 }
 
 fn day(y: i32, m: u32, d: u32) -> NaiveDate {
@@ -231,16 +220,8 @@ fn id_number(n: u32) -> IdNumber {
 
 async fn account(store: &dyn Store, role: Role) -> Account {
     let id = AccountId::generate();
-    let a = Account {
-        id,
-        username: format!("{}-{}", role.as_str(), id.uuid().simple()),
-        role,
-        created_at: now(),
-    };
-    store
-        .create_account(&a, "$argon2id$test")
-        .await
-        .expect("create an account");
+    let a = Account { id, username: format!("{}-{}", role.as_str(), id.uuid().simple()), role, created_at: now() };
+    store.create_account(&a, "$argon2id$test").await.expect("create an account");
     a
 }
 
@@ -254,12 +235,7 @@ fn audit(actor: AccountId, action: &str, subject: impl ToString) -> AuditEntry {
     }
 }
 
-fn party(
-    kind: PartyKind,
-    owner: Option<AccountId>,
-    registered_by: AccountId,
-    identity: LegalIdentity,
-) -> Party {
+fn party(kind: PartyKind, owner: Option<AccountId>, registered_by: AccountId, identity: LegalIdentity) -> Party {
     Party {
         id: kind.new_id(),
         owner,
@@ -277,12 +253,7 @@ fn party(
 }
 
 fn org(kind: PartyKind, owner: &Account, n: u32) -> Party {
-    party(
-        kind,
-        Some(owner.id),
-        owner.id,
-        LegalIdentity::Organisation(uscc(n)),
-    )
+    party(kind, Some(owner.id), owner.id, LegalIdentity::Organisation(uscc(n)))
 }
 
 async fn insert_org(store: &dyn Store, kind: PartyKind, owner: &Account, n: u32) -> Party {
@@ -346,12 +317,7 @@ async fn insert_anchor(store: &dyn Store, n: u32) -> Anchor {
     a
 }
 
-fn product(
-    seller: MerchantId,
-    goods_owner: GoodsOwnerId,
-    category: Category,
-    title: &str,
-) -> Product {
+fn product(seller: MerchantId, goods_owner: GoodsOwnerId, category: Category, title: &str) -> Product {
     Product {
         id: ProductId::generate(),
         seller,
@@ -399,10 +365,7 @@ fn assert_conflict<T: std::fmt::Debug>(r: StoreResult<T>, want: &str) {
 
 #[track_caller]
 fn assert_not_found<T: std::fmt::Debug>(r: StoreResult<T>) {
-    assert!(
-        matches!(r, Err(StoreError::NotFound)),
-        "expected NotFound, got {r:?}"
-    );
+    assert!(matches!(r, Err(StoreError::NotFound)), "expected NotFound, got {r:?}");
 }
 
 /// A foreign-key violation: an error, and not one that claims a uniqueness conflict.
@@ -488,53 +451,22 @@ async fn case_accounts(store: &dyn Store) {
         role: Role::Merchant,
         created_at: instant(2026, 5, 1, 8, 30, 15) + Duration::microseconds(123_456),
     };
-    store
-        .create_account(&a, "$argon2id$v=19$m=19456,t=2,p=1$abc$def")
-        .await
-        .expect("create");
+    store.create_account(&a, "$argon2id$v=19$m=19456,t=2,p=1$abc$def").await.expect("create");
 
-    let (by_name, hash) = store
-        .account_by_username("alice.w")
-        .await
-        .expect("by name")
-        .expect("present");
+    let (by_name, hash) = store.account_by_username("alice.w").await.expect("by name").expect("present");
     assert_eq!(by_name, a);
     assert_eq!(hash, "$argon2id$v=19$m=19456,t=2,p=1$abc$def");
-    assert_eq!(
-        store.get_account(a.id).await.expect("by id"),
-        Some(a.clone())
-    );
+    assert_eq!(store.get_account(a.id).await.expect("by id"), Some(a.clone()));
 
-    assert!(store
-        .account_by_username("bob")
-        .await
-        .expect("by name")
-        .is_none());
-    assert_eq!(
-        store
-            .get_account(AccountId::generate())
-            .await
-            .expect("by id"),
-        None
-    );
+    assert!(store.account_by_username("bob").await.expect("by name").is_none());
+    assert_eq!(store.get_account(AccountId::generate()).await.expect("by id"), None);
 
-    let dup = Account {
-        id: AccountId::generate(),
-        username: "alice.w".into(),
-        role: Role::Consumer,
-        created_at: now(),
-    };
+    let dup =
+        Account { id: AccountId::generate(), username: "alice.w".into(), role: Role::Consumer, created_at: now() };
     assert_conflict(store.create_account(&dup, "other").await, "username_taken");
     assert_eq!(store.get_account(dup.id).await.expect("by id"), None);
-    let (still, hash) = store
-        .account_by_username("alice.w")
-        .await
-        .expect("by name")
-        .expect("present");
-    assert_eq!(
-        (still.id, hash.as_str()),
-        (a.id, "$argon2id$v=19$m=19456,t=2,p=1$abc$def")
-    );
+    let (still, hash) = store.account_by_username("alice.w").await.expect("by name").expect("present");
+    assert_eq!((still.id, hash.as_str()), (a.id, "$argon2id$v=19$m=19456,t=2,p=1$abc$def"));
 
     // Every role survives the round trip.
     for role in Role::ALL {
@@ -547,110 +479,32 @@ async fn case_tokens(store: &dyn Store) {
     let acc = account(store, Role::Consumer).await;
     let issued = now();
     let expires = issued + Duration::hours(12);
-    let t = TokenRecord {
-        token_hash: "ab".repeat(32),
-        account: acc.id,
-        created_at: issued,
-        expires_at: expires,
-    };
+    let t = TokenRecord { token_hash: "ab".repeat(32), account: acc.id, created_at: issued, expires_at: expires };
     store.insert_token(&t).await.expect("insert token");
 
-    assert_eq!(
-        store
-            .token_account(&t.token_hash, issued)
-            .await
-            .expect("lookup"),
-        Some(acc.clone())
-    );
+    assert_eq!(store.token_account(&t.token_hash, issued).await.expect("lookup"), Some(acc.clone()));
     let just_before = expires - Duration::microseconds(1);
-    assert_eq!(
-        store
-            .token_account(&t.token_hash, just_before)
-            .await
-            .expect("lookup"),
-        Some(acc.clone())
-    );
-    assert_eq!(
-        store
-            .token_account(&t.token_hash, expires)
-            .await
-            .expect("lookup"),
-        None,
-        "expired at expires_at"
-    );
+    assert_eq!(store.token_account(&t.token_hash, just_before).await.expect("lookup"), Some(acc.clone()));
+    assert_eq!(store.token_account(&t.token_hash, expires).await.expect("lookup"), None, "expired at expires_at");
     let later = expires + Duration::seconds(1);
-    assert_eq!(
-        store
-            .token_account(&t.token_hash, later)
-            .await
-            .expect("lookup"),
-        None
-    );
-    assert_eq!(
-        store
-            .token_account(&"cd".repeat(32), issued)
-            .await
-            .expect("lookup"),
-        None,
-        "unknown token"
-    );
+    assert_eq!(store.token_account(&t.token_hash, later).await.expect("lookup"), None);
+    assert_eq!(store.token_account(&"cd".repeat(32), issued).await.expect("lookup"), None, "unknown token");
 
     // A second token of the same account is independent of the first.
-    let t2 = TokenRecord {
-        token_hash: "ef".repeat(32),
-        ..t.clone()
-    };
+    let t2 = TokenRecord { token_hash: "ef".repeat(32), ..t.clone() };
     store.insert_token(&t2).await.expect("insert token");
 
-    assert!(store
-        .revoke_token(&t.token_hash, issued + Duration::minutes(1))
-        .await
-        .expect("revoke"));
-    assert!(!store
-        .revoke_token(&t.token_hash, issued + Duration::minutes(2))
-        .await
-        .expect("revoke again"));
-    assert!(!store
-        .revoke_token(&"cd".repeat(32), issued)
-        .await
-        .expect("revoke unknown"));
-    assert_eq!(
-        store
-            .token_account(&t.token_hash, issued)
-            .await
-            .expect("lookup"),
-        None,
-        "revoked"
-    );
-    assert_eq!(
-        store
-            .token_account(&t2.token_hash, issued)
-            .await
-            .expect("lookup"),
-        Some(acc)
-    );
+    assert!(store.revoke_token(&t.token_hash, issued + Duration::minutes(1)).await.expect("revoke"));
+    assert!(!store.revoke_token(&t.token_hash, issued + Duration::minutes(2)).await.expect("revoke again"));
+    assert!(!store.revoke_token(&"cd".repeat(32), issued).await.expect("revoke unknown"));
+    assert_eq!(store.token_account(&t.token_hash, issued).await.expect("lookup"), None, "revoked");
+    assert_eq!(store.token_account(&t2.token_hash, issued).await.expect("lookup"), Some(acc));
 
     // The same hash twice, or a token of an unknown account, is refused.
-    assert!(
-        store.insert_token(&t).await.is_err(),
-        "a token hash is unique"
-    );
-    let orphan = TokenRecord {
-        token_hash: "99".repeat(32),
-        account: AccountId::generate(),
-        ..t.clone()
-    };
-    assert_rejected(
-        store.insert_token(&orphan).await,
-        "token of an unknown account",
-    );
-    assert_eq!(
-        store
-            .token_account(&orphan.token_hash, issued)
-            .await
-            .expect("lookup"),
-        None
-    );
+    assert!(store.insert_token(&t).await.is_err(), "a token hash is unique");
+    let orphan = TokenRecord { token_hash: "99".repeat(32), account: AccountId::generate(), ..t.clone() };
+    assert_rejected(store.insert_token(&orphan).await, "token of an unknown account");
+    assert_eq!(store.token_account(&orphan.token_hash, issued).await.expect("lookup"), None);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -660,8 +514,7 @@ async fn case_tokens(store: &dyn Store) {
 async fn case_parties(store: &dyn Store) {
     let boss = account(store, Role::Merchant).await;
     let mut company = org(PartyKind::Merchant, &boss, 1);
-    company.details.identity =
-        LegalIdentity::Organisation(Uscc::complete("91330106MA2B00001").expect("a USCC"));
+    company.details.identity = LegalIdentity::Organisation(Uscc::complete("91330106MA2B00001").expect("a USCC"));
     company.details.licences = vec![
         Licence {
             kind: "营业执照".into(),
@@ -677,43 +530,19 @@ async fn case_parties(store: &dyn Store) {
         },
     ];
     company.created_at = instant(2026, 4, 1, 9, 0, 0) + Duration::microseconds(654_321);
-    store
-        .insert_party(&company)
-        .await
-        .expect("insert organisation");
-    let got = store
-        .get_party(company.id)
-        .await
-        .expect("get")
-        .expect("present");
+    store.insert_party(&company).await.expect("insert organisation");
+    let got = store.get_party(company.id).await.expect("get").expect("present");
     assert_party_eq(&got, &company);
 
     // A natural person, registered already verified.
     let person_acc = account(store, Role::Merchant).await;
     let person_id = IdNumber::complete("11010519491231002").expect("an ID number");
-    let mut person = party(
-        PartyKind::Merchant,
-        Some(person_acc.id),
-        person_acc.id,
-        LegalIdentity::NaturalPerson(person_id.clone()),
-    );
+    let mut person =
+        party(PartyKind::Merchant, Some(person_acc.id), person_acc.id, LegalIdentity::NaturalPerson(person_id.clone()));
     person.details.legal_name = text("王小明");
-    person.verification = Some(Verification::decide(
-        Decision::Approve,
-        now(),
-        6,
-        boss.id,
-        Some("checked".into()),
-    ));
-    store
-        .insert_party(&person)
-        .await
-        .expect("insert natural person");
-    let got = store
-        .get_party(person.id)
-        .await
-        .expect("get")
-        .expect("present");
+    person.verification = Some(Verification::decide(Decision::Approve, now(), 6, boss.id, Some("checked".into())));
+    store.insert_party(&person).await.expect("insert natural person");
+    let got = store.get_party(person.id).await.expect("get").expect("present");
     assert_party_eq(&got, &person);
     match &got.details.identity {
         LegalIdentity::NaturalPerson(id) => {
@@ -724,132 +553,50 @@ async fn case_parties(store: &dyn Store) {
 
     // The same identity again, as the same kind: refused, whoever registers it.
     let other = account(store, Role::Merchant).await;
-    let dup_org = party(
-        PartyKind::Merchant,
-        Some(other.id),
-        other.id,
-        company.details.identity.clone(),
-    );
+    let dup_org = party(PartyKind::Merchant, Some(other.id), other.id, company.details.identity.clone());
     assert_conflict(store.insert_party(&dup_org).await, "duplicate_identity");
-    let dup_person = party(
-        PartyKind::Merchant,
-        Some(other.id),
-        other.id,
-        LegalIdentity::NaturalPerson(person_id.clone()),
-    );
+    let dup_person =
+        party(PartyKind::Merchant, Some(other.id), other.id, LegalIdentity::NaturalPerson(person_id.clone()));
     assert_conflict(store.insert_party(&dup_person).await, "duplicate_identity");
     assert!(store.get_party(dup_org.id).await.expect("get").is_none());
-    assert!(store
-        .party_of_owner(PartyKind::Merchant, other.id)
-        .await
-        .expect("owner")
-        .is_none());
+    assert!(store.party_of_owner(PartyKind::Merchant, other.id).await.expect("owner").is_none());
 
     // The same identity as another kind is fine: a company both sells and owns its brand.
-    let brand = party(
-        PartyKind::GoodsOwner,
-        Some(boss.id),
-        boss.id,
-        company.details.identity.clone(),
-    );
-    store
-        .insert_party(&brand)
-        .await
-        .expect("same USCC as a goods owner");
-    let person_brand = party(
-        PartyKind::GoodsOwner,
-        None,
-        boss.id,
-        LegalIdentity::NaturalPerson(person_id.clone()),
-    );
-    store
-        .insert_party(&person_brand)
-        .await
-        .expect("same ID number as a goods owner");
-    assert_party_eq(
-        &store
-            .get_party(person_brand.id)
-            .await
-            .expect("get")
-            .expect("present"),
-        &person_brand,
-    );
+    let brand = party(PartyKind::GoodsOwner, Some(boss.id), boss.id, company.details.identity.clone());
+    store.insert_party(&brand).await.expect("same USCC as a goods owner");
+    let person_brand = party(PartyKind::GoodsOwner, None, boss.id, LegalIdentity::NaturalPerson(person_id.clone()));
+    store.insert_party(&person_brand).await.expect("same ID number as a goods owner");
+    assert_party_eq(&store.get_party(person_brand.id).await.expect("get").expect("present"), &person_brand);
 
     // Goods owners registered by others have no owner; several of them may coexist.
-    let unowned = party(
-        PartyKind::GoodsOwner,
-        None,
-        boss.id,
-        LegalIdentity::Organisation(uscc(77)),
-    );
-    store
-        .insert_party(&unowned)
-        .await
-        .expect("a second goods owner without owner");
+    let unowned = party(PartyKind::GoodsOwner, None, boss.id, LegalIdentity::Organisation(uscc(77)));
+    store.insert_party(&unowned).await.expect("a second goods owner without owner");
 
     // One party of each kind per owner.
     let second = org(PartyKind::Merchant, &boss, 2);
     assert_conflict(store.insert_party(&second).await, "already_registered");
     assert!(store.get_party(second.id).await.expect("get").is_none());
 
-    let mine = store
-        .party_of_owner(PartyKind::Merchant, boss.id)
-        .await
-        .expect("owner")
-        .expect("present");
+    let mine = store.party_of_owner(PartyKind::Merchant, boss.id).await.expect("owner").expect("present");
     assert_party_eq(&mine, &company);
-    let mine = store
-        .party_of_owner(PartyKind::GoodsOwner, boss.id)
-        .await
-        .expect("owner")
-        .expect("present");
+    let mine = store.party_of_owner(PartyKind::GoodsOwner, boss.id).await.expect("owner").expect("present");
     assert_party_eq(&mine, &brand);
-    assert!(store
-        .party_of_owner(PartyKind::RoomOperator, boss.id)
-        .await
-        .expect("owner")
-        .is_none());
-    assert!(store
-        .party_of_owner(PartyKind::Merchant, AccountId::generate())
-        .await
-        .expect("owner")
-        .is_none());
+    assert!(store.party_of_owner(PartyKind::RoomOperator, boss.id).await.expect("owner").is_none());
+    assert!(store.party_of_owner(PartyKind::Merchant, AccountId::generate()).await.expect("owner").is_none());
 
     // Absent ids, including a known UUID under another kind's prefix.
-    assert!(store
-        .get_party(PartyKind::Merchant.new_id())
-        .await
-        .expect("get")
-        .is_none());
+    assert!(store.get_party(PartyKind::Merchant.new_id()).await.expect("get").is_none());
     let as_goods_owner = PartyId::GoodsOwner(GoodsOwnerId::from_uuid(merchant_id(&company).uuid()));
-    assert!(store
-        .get_party(as_goods_owner)
-        .await
-        .expect("get")
-        .is_none());
+    assert!(store.get_party(as_goods_owner).await.expect("get").is_none());
 
     // Owner and registrar must be accounts.
-    let ghost = party(
-        PartyKind::RoomOperator,
-        Some(AccountId::generate()),
-        boss.id,
-        LegalIdentity::Organisation(uscc(90)),
-    );
-    assert_rejected(
-        store.insert_party(&ghost).await,
-        "party with an unknown owner",
-    );
+    let ghost =
+        party(PartyKind::RoomOperator, Some(AccountId::generate()), boss.id, LegalIdentity::Organisation(uscc(90)));
+    assert_rejected(store.insert_party(&ghost).await, "party with an unknown owner");
     assert!(store.get_party(ghost.id).await.expect("get").is_none());
-    let ghost = party(
-        PartyKind::RoomOperator,
-        Some(boss.id),
-        AccountId::generate(),
-        LegalIdentity::Organisation(uscc(91)),
-    );
-    assert_rejected(
-        store.insert_party(&ghost).await,
-        "party with an unknown registrar",
-    );
+    let ghost =
+        party(PartyKind::RoomOperator, Some(boss.id), AccountId::generate(), LegalIdentity::Organisation(uscc(91)));
+    assert_rejected(store.insert_party(&ghost).await, "party with an unknown registrar");
     assert!(store.get_party(ghost.id).await.expect("get").is_none());
 }
 
@@ -864,76 +611,33 @@ async fn case_party_pagination(store: &dyn Store) {
     let brand = insert_org(store, PartyKind::GoodsOwner, &other, 201).await;
     let want: Vec<PartyId> = merchants.iter().map(|p| p.id).collect();
 
-    let p1 = store
-        .list_parties(PartyKind::Merchant, &page(2, None))
-        .await
-        .expect("page 1");
-    assert_eq!(
-        p1.items.iter().map(|p| p.id).collect::<Vec<_>>(),
-        want[0..2],
-        "oldest first"
-    );
+    let p1 = store.list_parties(PartyKind::Merchant, &page(2, None)).await.expect("page 1");
+    assert_eq!(p1.items.iter().map(|p| p.id).collect::<Vec<_>>(), want[0..2], "oldest first");
     assert_eq!(p1.next_cursor, Some(want[1].to_string()));
-    let p2 = store
-        .list_parties(PartyKind::Merchant, &page(2, p1.next_cursor.clone()))
-        .await
-        .expect("page 2");
-    assert_eq!(
-        p2.items.iter().map(|p| p.id).collect::<Vec<_>>(),
-        want[2..4]
-    );
+    let p2 = store.list_parties(PartyKind::Merchant, &page(2, p1.next_cursor.clone())).await.expect("page 2");
+    assert_eq!(p2.items.iter().map(|p| p.id).collect::<Vec<_>>(), want[2..4]);
     assert_eq!(p2.next_cursor, Some(want[3].to_string()));
-    let p3 = store
-        .list_parties(PartyKind::Merchant, &page(2, p2.next_cursor.clone()))
-        .await
-        .expect("page 3");
-    assert_eq!(
-        p3.items.iter().map(|p| p.id).collect::<Vec<_>>(),
-        want[4..5]
-    );
+    let p3 = store.list_parties(PartyKind::Merchant, &page(2, p2.next_cursor.clone())).await.expect("page 3");
+    assert_eq!(p3.items.iter().map(|p| p.id).collect::<Vec<_>>(), want[4..5]);
     assert_eq!(p3.next_cursor, None, "last page");
     assert_party_eq(&p3.items[0], &merchants[4]);
 
     // A page exactly as long as what is left is the last one.
-    let all = store
-        .list_parties(PartyKind::Merchant, &page(5, None))
-        .await
-        .expect("all");
+    let all = store.list_parties(PartyKind::Merchant, &page(5, None)).await.expect("all");
     assert_eq!(all.items.len(), 5);
     assert_eq!(all.next_cursor, None);
     // A limit of 0 is clamped to 1.
-    let one = store
-        .list_parties(PartyKind::Merchant, &page(0, None))
-        .await
-        .expect("clamped");
-    assert_eq!(
-        one.items.iter().map(|p| p.id).collect::<Vec<_>>(),
-        want[0..1]
-    );
+    let one = store.list_parties(PartyKind::Merchant, &page(0, None)).await.expect("clamped");
+    assert_eq!(one.items.iter().map(|p| p.id).collect::<Vec<_>>(), want[0..1]);
     assert_eq!(one.next_cursor, Some(want[0].to_string()));
 
     // Only the asked kind.
-    let rooms = store
-        .list_parties(PartyKind::RoomOperator, &page(50, None))
-        .await
-        .expect("rooms");
-    assert_eq!(
-        rooms.items.iter().map(|p| p.id).collect::<Vec<_>>(),
-        [room.id]
-    );
-    let brands = store
-        .list_parties(PartyKind::GoodsOwner, &page(50, None))
-        .await
-        .expect("brands");
-    assert_eq!(
-        brands.items.iter().map(|p| p.id).collect::<Vec<_>>(),
-        [brand.id]
-    );
+    let rooms = store.list_parties(PartyKind::RoomOperator, &page(50, None)).await.expect("rooms");
+    assert_eq!(rooms.items.iter().map(|p| p.id).collect::<Vec<_>>(), [room.id]);
+    let brands = store.list_parties(PartyKind::GoodsOwner, &page(50, None)).await.expect("brands");
+    assert_eq!(brands.items.iter().map(|p| p.id).collect::<Vec<_>>(), [brand.id]);
     assert_eq!(brands.next_cursor, None);
-    let agencies = store
-        .list_parties(PartyKind::Agency, &page(50, None))
-        .await
-        .expect("agencies");
+    let agencies = store.list_parties(PartyKind::Agency, &page(50, None)).await.expect("agencies");
     assert!(agencies.items.is_empty());
     assert_eq!(agencies.next_cursor, None);
 }
@@ -944,31 +648,15 @@ async fn case_party_verification(store: &dyn Store) {
     let p = insert_org(store, PartyKind::Merchant, &owner, 1).await;
     assert_eq!(audit_len(store).await, 0);
 
-    let rejected = Verification::decide(
-        Decision::Reject,
-        now(),
-        6,
-        op.id,
-        Some("blurred licence".into()),
-    );
-    store
-        .set_party_verification(p.id, &rejected, audit(op.id, "party.verify", p.id))
-        .await
-        .expect("reject");
+    let rejected = Verification::decide(Decision::Reject, now(), 6, op.id, Some("blurred licence".into()));
+    store.set_party_verification(p.id, &rejected, audit(op.id, "party.verify", p.id)).await.expect("reject");
     let got = store.get_party(p.id).await.expect("get").expect("present");
     assert_eq!(got.verification, Some(rejected));
 
     let approved = Verification::decide(Decision::Approve, now(), 6, op.id, None);
-    store
-        .set_party_verification(p.id, &approved, audit(op.id, "party.verify", p.id))
-        .await
-        .expect("approve");
+    store.set_party_verification(p.id, &approved, audit(op.id, "party.verify", p.id)).await.expect("approve");
     let got = store.get_party(p.id).await.expect("get").expect("present");
-    assert_eq!(
-        got.verification,
-        Some(approved.clone()),
-        "the latest decision wins"
-    );
+    assert_eq!(got.verification, Some(approved.clone()), "the latest decision wins");
 
     let log = store.audit_list(0, 100).await.expect("audit");
     assert_eq!(log.len(), 2, "one audit entry per decision");
@@ -979,35 +667,13 @@ async fn case_party_verification(store: &dyn Store) {
     // On a missing party: NotFound, and no audit entry is written (the action and its record are
     // one transaction).
     let missing = PartyKind::Merchant.new_id();
-    assert_not_found(
-        store
-            .set_party_verification(missing, &approved, audit(op.id, "party.verify", missing))
-            .await,
-    );
+    assert_not_found(store.set_party_verification(missing, &approved, audit(op.id, "party.verify", missing)).await);
     let wrong_kind = PartyId::Agency(AgencyId::from_uuid(merchant_id(&p).uuid()));
     assert_not_found(
-        store
-            .set_party_verification(
-                wrong_kind,
-                &approved,
-                audit(op.id, "party.verify", wrong_kind),
-            )
-            .await,
+        store.set_party_verification(wrong_kind, &approved, audit(op.id, "party.verify", wrong_kind)).await,
     );
-    assert_eq!(
-        audit_len(store).await,
-        2,
-        "a failed verification leaves no audit entry"
-    );
-    assert_eq!(
-        store
-            .audit_append(audit(op.id, "probe", "x"))
-            .await
-            .expect("append")
-            .seq,
-        3,
-        "and no gap in the chain"
-    );
+    assert_eq!(audit_len(store).await, 2, "a failed verification leaves no audit entry");
+    assert_eq!(store.audit_append(audit(op.id, "probe", "x")).await.expect("append").seq, 3, "and no gap in the chain");
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1038,40 +704,17 @@ async fn case_anchors(store: &dyn Store) {
 
     let got = store.get_anchor(a.id).await.expect("get").expect("present");
     assert_anchor_eq(&got, &a);
-    assert_eq!(
-        got.details.id_number.expose(),
-        id.expose(),
-        "the ID number decrypts"
-    );
-    assert_anchor_eq(
-        &store
-            .anchor_of_owner(owner.id)
-            .await
-            .expect("owner")
-            .expect("present"),
-        &a,
-    );
-    assert!(store
-        .anchor_of_owner(mcn.id)
-        .await
-        .expect("owner")
-        .is_none());
-    assert!(store
-        .get_anchor(AnchorId::generate())
-        .await
-        .expect("get")
-        .is_none());
+    assert_eq!(got.details.id_number.expose(), id.expose(), "the ID number decrypts");
+    assert_anchor_eq(&store.anchor_of_owner(owner.id).await.expect("owner").expect("present"), &a);
+    assert!(store.anchor_of_owner(mcn.id).await.expect("owner").is_none());
+    assert!(store.get_anchor(AnchorId::generate()).await.expect("get").is_none());
 
     // The same ID number for another account: refused.
     let other = account(store, Role::Anchor).await;
     let dup = anchor(&other, id.clone());
     assert_conflict(store.insert_anchor(&dup).await, "duplicate_identity");
     assert!(store.get_anchor(dup.id).await.expect("get").is_none());
-    assert!(store
-        .anchor_of_owner(other.id)
-        .await
-        .expect("owner")
-        .is_none());
+    assert!(store.anchor_of_owner(other.id).await.expect("owner").is_none());
 
     // A second profile for the same account: refused.
     let twice = anchor(&owner, id_number(5));
@@ -1080,49 +723,24 @@ async fn case_anchors(store: &dyn Store) {
 
     // An anchor with nothing optional round-trips the absences.
     let plain = anchor(&other, id_number(6));
-    store
-        .insert_anchor(&plain)
-        .await
-        .expect("insert plain anchor");
-    assert_anchor_eq(
-        &store
-            .get_anchor(plain.id)
-            .await
-            .expect("get")
-            .expect("present"),
-        &plain,
-    );
+    store.insert_anchor(&plain).await.expect("insert plain anchor");
+    assert_anchor_eq(&store.get_anchor(plain.id).await.expect("get").expect("present"), &plain);
 
     // The agency must exist.
     let third = account(store, Role::Anchor).await;
     let mut orphan = anchor(&third, id_number(7));
     orphan.details.agency = Some(AgencyId::generate());
-    assert_rejected(
-        store.insert_anchor(&orphan).await,
-        "anchor of an unknown agency",
-    );
+    assert_rejected(store.insert_anchor(&orphan).await, "anchor of an unknown agency");
     assert!(store.get_anchor(orphan.id).await.expect("get").is_none());
 
     let third_anchor = anchor(&third, id_number(8));
-    store
-        .insert_anchor(&third_anchor)
-        .await
-        .expect("insert third anchor");
+    store.insert_anchor(&third_anchor).await.expect("insert third anchor");
     let want = [a.id, plain.id, third_anchor.id];
     let p1 = store.list_anchors(&page(2, None)).await.expect("page 1");
-    assert_eq!(
-        p1.items.iter().map(|x| x.id).collect::<Vec<_>>(),
-        want[0..2]
-    );
+    assert_eq!(p1.items.iter().map(|x| x.id).collect::<Vec<_>>(), want[0..2]);
     assert_eq!(p1.next_cursor, Some(want[1].to_string()));
-    let p2 = store
-        .list_anchors(&page(2, p1.next_cursor))
-        .await
-        .expect("page 2");
-    assert_eq!(
-        p2.items.iter().map(|x| x.id).collect::<Vec<_>>(),
-        want[2..3]
-    );
+    let p2 = store.list_anchors(&page(2, p1.next_cursor)).await.expect("page 2");
+    assert_eq!(p2.items.iter().map(|x| x.id).collect::<Vec<_>>(), want[2..3]);
     assert_eq!(p2.next_cursor, None);
     assert_anchor_eq(&p2.items[0], &third_anchor);
 }
@@ -1132,47 +750,14 @@ async fn case_anchor_verification_and_trainings(store: &dyn Store) {
     let a = insert_anchor(store, 1).await;
     let b = insert_anchor(store, 2).await;
 
-    let v = Verification::decide(
-        Decision::Approve,
-        now(),
-        6,
-        op.id,
-        Some("face match".into()),
-    );
-    store
-        .set_anchor_verification(a.id, &v, audit(op.id, "anchor.verify", a.id))
-        .await
-        .expect("verify");
-    assert_eq!(
-        store
-            .get_anchor(a.id)
-            .await
-            .expect("get")
-            .expect("present")
-            .verification,
-        Some(v.clone())
-    );
-    assert_eq!(
-        store
-            .get_anchor(b.id)
-            .await
-            .expect("get")
-            .expect("present")
-            .verification,
-        None
-    );
+    let v = Verification::decide(Decision::Approve, now(), 6, op.id, Some("face match".into()));
+    store.set_anchor_verification(a.id, &v, audit(op.id, "anchor.verify", a.id)).await.expect("verify");
+    assert_eq!(store.get_anchor(a.id).await.expect("get").expect("present").verification, Some(v.clone()));
+    assert_eq!(store.get_anchor(b.id).await.expect("get").expect("present").verification, None);
     assert_eq!(audit_len(store).await, 1);
     let missing = AnchorId::generate();
-    assert_not_found(
-        store
-            .set_anchor_verification(missing, &v, audit(op.id, "anchor.verify", missing))
-            .await,
-    );
-    assert_eq!(
-        audit_len(store).await,
-        1,
-        "a failed verification leaves no audit entry"
-    );
+    assert_not_found(store.set_anchor_verification(missing, &v, audit(op.id, "anchor.verify", missing)).await);
+    assert_eq!(audit_len(store).await, 1, "a failed verification leaves no audit entry");
 
     let t1 = TrainingRecord {
         id: TrainingId::generate(),
@@ -1195,43 +780,21 @@ async fn case_anchor_verification_and_trainings(store: &dyn Store) {
         recorded_at: now(),
         ..t1.clone()
     };
-    store
-        .insert_training(&t1, audit(op.id, "anchor.training", a.id))
-        .await
-        .expect("training 1");
-    store
-        .insert_training(&t2, audit(op.id, "anchor.training", a.id))
-        .await
-        .expect("training 2");
-    assert_json_eq(
-        &store.list_trainings(a.id).await.expect("list"),
-        &[&t1, &t2],
-    );
+    store.insert_training(&t1, audit(op.id, "anchor.training", a.id)).await.expect("training 1");
+    store.insert_training(&t2, audit(op.id, "anchor.training", a.id)).await.expect("training 2");
+    assert_json_eq(&store.list_trainings(a.id).await.expect("list"), &[&t1, &t2]);
     assert!(store.list_trainings(b.id).await.expect("list").is_empty());
     assert_eq!(audit_len(store).await, 3);
 
     // A training of an unknown anchor is refused and leaves no audit entry.
-    let orphan = TrainingRecord {
-        id: TrainingId::generate(),
-        anchor: AnchorId::generate(),
-        ..t1.clone()
-    };
+    let orphan = TrainingRecord { id: TrainingId::generate(), anchor: AnchorId::generate(), ..t1.clone() };
     assert_rejected(
-        store
-            .insert_training(&orphan, audit(op.id, "anchor.training", orphan.anchor))
-            .await,
+        store.insert_training(&orphan, audit(op.id, "anchor.training", orphan.anchor)).await,
         "orphan training",
     );
-    assert_eq!(
-        audit_len(store).await,
-        3,
-        "a failed training leaves no audit entry"
-    );
+    assert_eq!(audit_len(store).await, 3, "a failed training leaves no audit entry");
     // The same training id twice is refused too.
-    assert!(store
-        .insert_training(&t1, audit(op.id, "anchor.training", a.id))
-        .await
-        .is_err());
+    assert!(store.insert_training(&t1, audit(op.id, "anchor.training", a.id)).await.is_err());
     assert_eq!(audit_len(store).await, 3);
     assert_eq!(store.list_trainings(a.id).await.expect("list").len(), 2);
 }
@@ -1245,146 +808,47 @@ async fn case_rosters(store: &dyn Store) {
     let b = insert_anchor(store, 2).await;
 
     let added = now();
-    let ea = RosterEntry {
-        room_operator: room,
-        anchor: a.id,
-        added_at: added,
-        confirmed_at: None,
-    };
+    let ea = RosterEntry { room_operator: room, anchor: a.id, added_at: added, confirmed_at: None };
     store.roster_add(&ea).await.expect("add a");
-    assert_json_eq(
-        &store
-            .roster_get(room, a.id)
-            .await
-            .expect("get")
-            .expect("present"),
-        &ea,
-    );
+    assert_json_eq(&store.roster_get(room, a.id).await.expect("get").expect("present"), &ea);
     assert_conflict(store.roster_add(&ea).await, "already_on_roster");
-    let again = RosterEntry {
-        added_at: added + Duration::hours(1),
-        ..ea.clone()
-    };
+    let again = RosterEntry { added_at: added + Duration::hours(1), ..ea.clone() };
     assert_conflict(store.roster_add(&again).await, "already_on_roster");
-    assert_json_eq(
-        &store
-            .roster_get(room, a.id)
-            .await
-            .expect("get")
-            .expect("present"),
-        &ea,
-    );
+    assert_json_eq(&store.roster_get(room, a.id).await.expect("get").expect("present"), &ea);
 
-    let eb = RosterEntry {
-        room_operator: room,
-        anchor: b.id,
-        added_at: added,
-        confirmed_at: None,
-    };
+    let eb = RosterEntry { room_operator: room, anchor: b.id, added_at: added, confirmed_at: None };
     store.roster_add(&eb).await.expect("add b");
-    let other_room = RosterEntry {
-        room_operator: room2,
-        anchor: a.id,
-        added_at: added,
-        confirmed_at: None,
-    };
-    store
-        .roster_add(&other_room)
-        .await
-        .expect("the same anchor in another room");
+    let other_room = RosterEntry { room_operator: room2, anchor: a.id, added_at: added, confirmed_at: None };
+    store.roster_add(&other_room).await.expect("the same anchor in another room");
 
     let confirmed_at = added + Duration::minutes(5);
-    let confirmed = store
-        .roster_confirm(room, a.id, confirmed_at)
-        .await
-        .expect("confirm");
-    assert_json_eq(
-        &confirmed,
-        &RosterEntry {
-            confirmed_at: Some(confirmed_at),
-            ..ea.clone()
-        },
-    );
-    assert_eq!(
-        store
-            .roster_get(room, a.id)
-            .await
-            .expect("get")
-            .expect("present")
-            .confirmed_at,
-        Some(confirmed_at)
-    );
+    let confirmed = store.roster_confirm(room, a.id, confirmed_at).await.expect("confirm");
+    assert_json_eq(&confirmed, &RosterEntry { confirmed_at: Some(confirmed_at), ..ea.clone() });
+    assert_eq!(store.roster_get(room, a.id).await.expect("get").expect("present").confirmed_at, Some(confirmed_at));
     // Confirming again keeps the first confirmation.
-    let again = store
-        .roster_confirm(room, a.id, confirmed_at + Duration::days(1))
-        .await
-        .expect("confirm again");
+    let again = store.roster_confirm(room, a.id, confirmed_at + Duration::days(1)).await.expect("confirm again");
     assert_eq!(again.confirmed_at, Some(confirmed_at));
     // Confirmation is per room.
-    assert_eq!(
-        store
-            .roster_get(room2, a.id)
-            .await
-            .expect("get")
-            .expect("present")
-            .confirmed_at,
-        None
-    );
+    assert_eq!(store.roster_get(room2, a.id).await.expect("get").expect("present").confirmed_at, None);
 
     assert_not_found(store.roster_confirm(room2, b.id, confirmed_at).await);
-    assert_not_found(
-        store
-            .roster_confirm(room, AnchorId::generate(), confirmed_at)
-            .await,
-    );
+    assert_not_found(store.roster_confirm(room, AnchorId::generate(), confirmed_at).await);
     assert!(store.roster_get(room2, b.id).await.expect("get").is_none());
 
     let list = store.roster_list(room).await.expect("list");
-    let mut want = vec![
-        RosterEntry {
-            confirmed_at: Some(confirmed_at),
-            ..ea.clone()
-        },
-        eb.clone(),
-    ];
+    let mut want = vec![RosterEntry { confirmed_at: Some(confirmed_at), ..ea.clone() }, eb.clone()];
     want.sort_by_key(|e| e.anchor.to_string());
     assert_json_eq(&list, &want);
-    assert_json_eq(
-        &store.roster_list(room2).await.expect("list"),
-        &[&other_room],
-    );
-    assert!(store
-        .roster_list(RoomOperatorId::generate())
-        .await
-        .expect("list")
-        .is_empty());
+    assert_json_eq(&store.roster_list(room2).await.expect("list"), &[&other_room]);
+    assert!(store.roster_list(RoomOperatorId::generate()).await.expect("list").is_empty());
 
     // Both ends must exist.
-    let ghost = RosterEntry {
-        room_operator: room2,
-        anchor: AnchorId::generate(),
-        added_at: added,
-        confirmed_at: None,
-    };
-    assert_rejected(
-        store.roster_add(&ghost).await,
-        "roster entry of an unknown anchor",
-    );
-    let ghost = RosterEntry {
-        room_operator: RoomOperatorId::generate(),
-        anchor: a.id,
-        added_at: added,
-        confirmed_at: None,
-    };
-    assert_rejected(
-        store.roster_add(&ghost).await,
-        "roster entry of an unknown room",
-    );
-    assert!(store
-        .roster_get(ghost.room_operator, a.id)
-        .await
-        .expect("get")
-        .is_none());
+    let ghost = RosterEntry { room_operator: room2, anchor: AnchorId::generate(), added_at: added, confirmed_at: None };
+    assert_rejected(store.roster_add(&ghost).await, "roster entry of an unknown anchor");
+    let ghost =
+        RosterEntry { room_operator: RoomOperatorId::generate(), anchor: a.id, added_at: added, confirmed_at: None };
+    assert_rejected(store.roster_add(&ghost).await, "roster entry of an unknown room");
+    assert!(store.roster_get(ghost.room_operator, a.id).await.expect("get").is_none());
 }
 
 async fn case_blacklist(store: &dyn Store) {
@@ -1394,13 +858,7 @@ async fn case_blacklist(store: &dyn Store) {
     assert!(!store.is_blacklisted(&banned).await.expect("check"));
 
     store
-        .blacklist_add(
-            &banned,
-            "fraud ruling 2026-01",
-            now(),
-            op.id,
-            audit(op.id, "blacklist.add", "id"),
-        )
+        .blacklist_add(&banned, "fraud ruling 2026-01", now(), op.id, audit(op.id, "blacklist.add", "id"))
         .await
         .expect("add");
     assert!(store.is_blacklisted(&banned).await.expect("check"));
@@ -1410,23 +868,12 @@ async fn case_blacklist(store: &dyn Store) {
     assert!(store.is_blacklisted(&again).await.expect("check"));
 
     store
-        .blacklist_add(
-            &banned,
-            "second ruling",
-            now(),
-            op.id,
-            audit(op.id, "blacklist.add", "id"),
-        )
+        .blacklist_add(&banned, "second ruling", now(), op.id, audit(op.id, "blacklist.add", "id"))
         .await
         .expect("idempotent");
     assert!(store.is_blacklisted(&banned).await.expect("check"));
     let log = store.audit_list(0, 100).await.expect("audit");
-    assert_eq!(
-        log.iter()
-            .map(|e| e.entry.action.as_str())
-            .collect::<Vec<_>>(),
-        ["blacklist.add", "blacklist.add"]
-    );
+    assert_eq!(log.iter().map(|e| e.entry.action.as_str()).collect::<Vec<_>>(), ["blacklist.add", "blacklist.add"]);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1447,43 +894,18 @@ async fn case_products(store: &dyn Store) {
         price: Money::cny(12_900),
         unit: "件".into(),
         variants: vec![
-            Variant {
-                id: second_id,
-                label: "XL".into(),
-                stock: 7,
-                price: Money::cny(13_900),
-            },
-            Variant {
-                id: first_id,
-                label: "S".into(),
-                stock: 0,
-                price: Money::cny(12_900),
-            },
+            Variant { id: second_id, label: "XL".into(), stock: 7, price: Money::cny(13_900) },
+            Variant { id: first_id, label: "S".into(), stock: 0, price: Money::cny(12_900) },
         ],
         created_at: instant(2026, 6, 1, 10, 0, 0) + Duration::microseconds(999_999),
     };
     store.insert_product(&p).await.expect("insert product");
-    let got = store
-        .get_product(p.id)
-        .await
-        .expect("get")
-        .expect("present");
+    let got = store.get_product(p.id).await.expect("get").expect("present");
     assert_product_eq(&got, &p);
-    assert_eq!(
-        got.variants
-            .iter()
-            .map(|v| v.label.as_str())
-            .collect::<Vec<_>>(),
-        ["XL", "S"],
-        "positions kept"
-    );
+    assert_eq!(got.variants.iter().map(|v| v.label.as_str()).collect::<Vec<_>>(), ["XL", "S"], "positions kept");
     assert_eq!(got.price.currency, Currency::CNY);
     assert_eq!(got.total_stock(), 7);
-    assert!(store
-        .get_product(ProductId::generate())
-        .await
-        .expect("get")
-        .is_none());
+    assert!(store.get_product(ProductId::generate()).await.expect("get").is_none());
 
     // Big numbers survive.
     let mut big = product(m1, g, Category::Jewelry, "金条 1 kg");
@@ -1491,61 +913,28 @@ async fn case_products(store: &dyn Store) {
     big.variants[0].price = big.price;
     big.variants[0].stock = 100_000_000;
     store.insert_product(&big).await.expect("insert big");
-    assert_product_eq(
-        &store
-            .get_product(big.id)
-            .await
-            .expect("get")
-            .expect("present"),
-        &big,
-    );
+    assert_product_eq(&store.get_product(big.id).await.expect("get").expect("present"), &big);
 
     // Seller and goods owner must exist.
     let orphan = product(MerchantId::generate(), g, Category::Food, "orphan");
-    assert_rejected(
-        store.insert_product(&orphan).await,
-        "product of an unknown seller",
-    );
+    assert_rejected(store.insert_product(&orphan).await, "product of an unknown seller");
     assert!(store.get_product(orphan.id).await.expect("get").is_none());
     let orphan = product(m1, GoodsOwnerId::generate(), Category::Food, "orphan");
-    assert_rejected(
-        store.insert_product(&orphan).await,
-        "product of an unknown goods owner",
-    );
+    assert_rejected(store.insert_product(&orphan).await, "product of an unknown goods owner");
     assert!(store.get_product(orphan.id).await.expect("get").is_none());
 
     // A bad variant rolls back the whole product (one transaction).
     let mut bad = product(m1, g, Category::Food, "half written");
-    bad.variants.push(Variant {
-        id: VariantId::generate(),
-        label: "broken".into(),
-        stock: -1,
-        price: Money::cny(1),
-    });
-    assert!(
-        store.insert_product(&bad).await.is_err(),
-        "negative stock is refused"
-    );
-    assert!(
-        store.get_product(bad.id).await.expect("get").is_none(),
-        "no product without its variants"
-    );
+    bad.variants.push(Variant { id: VariantId::generate(), label: "broken".into(), stock: -1, price: Money::cny(1) });
+    assert!(store.insert_product(&bad).await.is_err(), "negative stock is refused");
+    assert!(store.get_product(bad.id).await.expect("get").is_none(), "no product without its variants");
     let mut free = product(m1, g, Category::Food, "free");
     free.price = Money::cny(0);
-    assert!(
-        store.insert_product(&free).await.is_err(),
-        "a price must be positive"
-    );
+    assert!(store.insert_product(&free).await.is_err(), "a price must be positive");
     assert!(store.get_product(free.id).await.expect("get").is_none());
 
-    let all = store
-        .list_products(&ProductFilter::default(), &page(50, None))
-        .await
-        .expect("list");
-    assert_eq!(
-        all.items.iter().map(|x| x.id).collect::<Vec<_>>(),
-        [p.id, big.id]
-    );
+    let all = store.list_products(&ProductFilter::default(), &page(50, None)).await.expect("list");
+    assert_eq!(all.items.iter().map(|x| x.id).collect::<Vec<_>>(), [p.id, big.id]);
     assert_product_eq(&all.items[0], &p);
 }
 
@@ -1562,8 +951,7 @@ async fn case_product_listing(store: &dyn Store) {
         store.insert_product(p).await.expect("insert");
     }
     let ids = |f: &[usize]| f.iter().map(|&i| items[i].id).collect::<Vec<_>>();
-    let got =
-        |page: &clearcast_store::Page<Product>| page.items.iter().map(|p| p.id).collect::<Vec<_>>();
+    let got = |page: &clearcast_store::Page<Product>| page.items.iter().map(|p| p.id).collect::<Vec<_>>();
     let filter = |seller: Option<MerchantId>, category: Option<&str>| ProductFilter {
         seller,
         category: category.map(str::to_string),
@@ -1571,34 +959,20 @@ async fn case_product_listing(store: &dyn Store) {
 
     // All, in pages of two.
     let none = filter(None, None);
-    let p1 = store
-        .list_products(&none, &page(2, None))
-        .await
-        .expect("page 1");
+    let p1 = store.list_products(&none, &page(2, None)).await.expect("page 1");
     assert_eq!(got(&p1), ids(&[0, 1]));
     assert_eq!(p1.next_cursor, Some(items[1].id.to_string()));
-    let p2 = store
-        .list_products(&none, &page(2, p1.next_cursor.clone()))
-        .await
-        .expect("page 2");
+    let p2 = store.list_products(&none, &page(2, p1.next_cursor.clone())).await.expect("page 2");
     assert_eq!(got(&p2), ids(&[2, 3]));
     assert_eq!(p2.next_cursor, Some(items[3].id.to_string()));
-    let p3 = store
-        .list_products(&none, &page(2, p2.next_cursor.clone()))
-        .await
-        .expect("page 3");
+    let p3 = store.list_products(&none, &page(2, p2.next_cursor.clone())).await.expect("page 3");
     assert_eq!(got(&p3), ids(&[4]));
     assert_eq!(p3.next_cursor, None);
     assert_product_eq(&p3.items[0], &items[4]);
 
     let by = |s, c| {
         let f = filter(s, c);
-        async move {
-            store
-                .list_products(&f, &page(50, None))
-                .await
-                .expect("list")
-        }
+        async move { store.list_products(&f, &page(50, None)).await.expect("list") }
     };
     assert_eq!(got(&by(Some(m1), None).await), ids(&[0, 1, 2]));
     assert_eq!(got(&by(Some(m2), None).await), ids(&[3, 4]));
@@ -1610,28 +984,16 @@ async fn case_product_listing(store: &dyn Store) {
 
     // Filters and pages together.
     let f = filter(Some(m1), None);
-    let q1 = store
-        .list_products(&f, &page(2, None))
-        .await
-        .expect("page 1");
+    let q1 = store.list_products(&f, &page(2, None)).await.expect("page 1");
     assert_eq!(got(&q1), ids(&[0, 1]));
     assert_eq!(q1.next_cursor, Some(items[1].id.to_string()));
-    let q2 = store
-        .list_products(&f, &page(2, q1.next_cursor))
-        .await
-        .expect("page 2");
+    let q2 = store.list_products(&f, &page(2, q1.next_cursor)).await.expect("page 2");
     assert_eq!(got(&q2), ids(&[2]));
     assert_eq!(q2.next_cursor, None);
     let f = filter(None, Some("food"));
-    let r1 = store
-        .list_products(&f, &page(2, None))
-        .await
-        .expect("page 1");
+    let r1 = store.list_products(&f, &page(2, None)).await.expect("page 1");
     assert_eq!(got(&r1), ids(&[0, 1]));
-    let r2 = store
-        .list_products(&f, &page(2, r1.next_cursor))
-        .await
-        .expect("page 2");
+    let r2 = store.list_products(&f, &page(2, r1.next_cursor)).await.expect("page 2");
     assert_eq!(got(&r2), ids(&[3]));
     assert_eq!(r2.next_cursor, None);
 }
@@ -1661,121 +1023,48 @@ async fn case_qualifications(store: &dyn Store) {
         number: "X-1".into(),
         ..q1.clone()
     };
-    let q3 = Qualification {
-        id: QualificationId::generate(),
-        product: other.id,
-        ..q1.clone()
-    };
+    let q3 = Qualification { id: QualificationId::generate(), product: other.id, ..q1.clone() };
     for q in [&q1, &q2, &q3] {
-        store
-            .insert_qualification(q)
-            .await
-            .expect("insert qualification");
+        store.insert_qualification(q).await.expect("insert qualification");
     }
-    assert_json_eq(
-        &store.list_qualifications(p.id).await.expect("list"),
-        &[&q1, &q2],
-    );
-    assert_json_eq(
-        &store.list_qualifications(other.id).await.expect("list"),
-        &[&q3],
-    );
-    assert!(store
-        .list_qualifications(ProductId::generate())
-        .await
-        .expect("list")
-        .is_empty());
+    assert_json_eq(&store.list_qualifications(p.id).await.expect("list"), &[&q1, &q2]);
+    assert_json_eq(&store.list_qualifications(other.id).await.expect("list"), &[&q3]);
+    assert!(store.list_qualifications(ProductId::generate()).await.expect("list").is_empty());
 
-    let review = Review {
-        decision: Decision::Approve,
-        reviewed_by: op.id,
-        reviewed_at: now(),
-        note: None,
-    };
+    let review = Review { decision: Decision::Approve, reviewed_by: op.id, reviewed_at: now(), note: None };
     let reviewed = store
-        .review_qualification(
-            p.id,
-            q1.id,
-            &review,
-            audit(op.id, "qualification.review", q1.id),
-        )
+        .review_qualification(p.id, q1.id, &review, audit(op.id, "qualification.review", q1.id))
         .await
         .expect("review");
-    let want = Qualification {
-        review: Some(review.clone()),
-        ..q1.clone()
-    };
+    let want = Qualification { review: Some(review.clone()), ..q1.clone() };
     assert_json_eq(&reviewed, &want);
-    assert_json_eq(
-        &store.list_qualifications(p.id).await.expect("list"),
-        &[&want, &q2],
-    );
+    assert_json_eq(&store.list_qualifications(p.id).await.expect("list"), &[&want, &q2]);
     assert_eq!(audit_len(store).await, 1);
 
     // A qualification of another product, or none at all: NotFound, nothing changed or logged.
-    let reject = Review {
-        decision: Decision::Reject,
-        reviewed_by: op.id,
-        reviewed_at: now(),
-        note: Some("expired".into()),
-    };
+    let reject =
+        Review { decision: Decision::Reject, reviewed_by: op.id, reviewed_at: now(), note: Some("expired".into()) };
     assert_not_found(
-        store
-            .review_qualification(
-                other.id,
-                q2.id,
-                &reject,
-                audit(op.id, "qualification.review", q2.id),
-            )
-            .await,
+        store.review_qualification(other.id, q2.id, &reject, audit(op.id, "qualification.review", q2.id)).await,
     );
     assert_not_found(
-        store
-            .review_qualification(
-                p.id,
-                QualificationId::generate(),
-                &reject,
-                audit(op.id, "x", "y"),
-            )
-            .await,
+        store.review_qualification(p.id, QualificationId::generate(), &reject, audit(op.id, "x", "y")).await,
     );
-    assert_json_eq(
-        &store.list_qualifications(p.id).await.expect("list"),
-        &[&want, &q2],
-    );
-    assert_json_eq(
-        &store.list_qualifications(other.id).await.expect("list"),
-        &[&q3],
-    );
+    assert_json_eq(&store.list_qualifications(p.id).await.expect("list"), &[&want, &q2]);
+    assert_json_eq(&store.list_qualifications(other.id).await.expect("list"), &[&q3]);
     assert_eq!(audit_len(store).await, 1);
 
     // A later review replaces the earlier one.
     let re = store
-        .review_qualification(
-            p.id,
-            q1.id,
-            &reject,
-            audit(op.id, "qualification.review", q1.id),
-        )
+        .review_qualification(p.id, q1.id, &reject, audit(op.id, "qualification.review", q1.id))
         .await
         .expect("re-review");
     assert_eq!(re.review, Some(reject));
     assert_eq!(audit_len(store).await, 2);
 
-    let orphan = Qualification {
-        id: QualificationId::generate(),
-        product: ProductId::generate(),
-        ..q1.clone()
-    };
-    assert_rejected(
-        store.insert_qualification(&orphan).await,
-        "qualification of an unknown product",
-    );
-    assert!(store
-        .list_qualifications(orphan.product)
-        .await
-        .expect("list")
-        .is_empty());
+    let orphan = Qualification { id: QualificationId::generate(), product: ProductId::generate(), ..q1.clone() };
+    assert_rejected(store.insert_qualification(&orphan).await, "qualification of an unknown product");
+    assert!(store.list_qualifications(orphan.product).await.expect("list").is_empty());
 }
 
 async fn case_inspections(store: &dyn Store) {
@@ -1806,81 +1095,121 @@ async fn case_inspections(store: &dyn Store) {
     };
     store.insert_inspection(&i1).await.expect("insert");
     store.insert_inspection(&i2).await.expect("insert");
-    assert_json_eq(
-        &store.list_inspections(p.id).await.expect("list"),
-        &[&i1, &i2],
-    );
-    assert!(store
-        .list_inspections(other.id)
-        .await
-        .expect("list")
-        .is_empty());
+    assert_json_eq(&store.list_inspections(p.id).await.expect("list"), &[&i1, &i2]);
+    assert!(store.list_inspections(other.id).await.expect("list").is_empty());
 
-    let review = Review {
-        decision: Decision::Reject,
-        reviewed_by: op.id,
-        reviewed_at: now(),
-        note: Some("failed".into()),
-    };
-    let reviewed = store
-        .review_inspection(
-            p.id,
-            i2.id,
-            &review,
-            audit(op.id, "inspection.review", i2.id),
-        )
-        .await
-        .expect("review");
-    let want = Inspection {
-        review: Some(review.clone()),
-        ..i2.clone()
-    };
+    let review =
+        Review { decision: Decision::Reject, reviewed_by: op.id, reviewed_at: now(), note: Some("failed".into()) };
+    let reviewed =
+        store.review_inspection(p.id, i2.id, &review, audit(op.id, "inspection.review", i2.id)).await.expect("review");
+    let want = Inspection { review: Some(review.clone()), ..i2.clone() };
     assert_json_eq(&reviewed, &want);
-    assert_json_eq(
-        &store.list_inspections(p.id).await.expect("list"),
-        &[&i1, &want],
-    );
+    assert_json_eq(&store.list_inspections(p.id).await.expect("list"), &[&i1, &want]);
     assert_eq!(audit_len(store).await, 1);
 
-    assert_not_found(
-        store
-            .review_inspection(
-                other.id,
-                i1.id,
-                &review,
-                audit(op.id, "inspection.review", i1.id),
-            )
-            .await,
-    );
-    assert_not_found(
-        store
-            .review_inspection(
-                p.id,
-                InspectionId::generate(),
-                &review,
-                audit(op.id, "x", "y"),
-            )
-            .await,
-    );
-    assert_json_eq(
-        &store.list_inspections(p.id).await.expect("list"),
-        &[&i1, &want],
-    );
-    assert_eq!(
-        audit_len(store).await,
-        1,
-        "failed reviews leave no audit entry"
-    );
+    assert_not_found(store.review_inspection(other.id, i1.id, &review, audit(op.id, "inspection.review", i1.id)).await);
+    assert_not_found(store.review_inspection(p.id, InspectionId::generate(), &review, audit(op.id, "x", "y")).await);
+    assert_json_eq(&store.list_inspections(p.id).await.expect("list"), &[&i1, &want]);
+    assert_eq!(audit_len(store).await, 1, "failed reviews leave no audit entry");
 
-    let orphan = Inspection {
-        id: InspectionId::generate(),
-        product: ProductId::generate(),
-        ..i1.clone()
-    };
-    assert_rejected(
-        store.insert_inspection(&orphan).await,
-        "inspection of an unknown product",
+    let orphan = Inspection { id: InspectionId::generate(), product: ProductId::generate(), ..i1.clone() };
+    assert_rejected(store.insert_inspection(&orphan).await, "inspection of an unknown product");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Uniqueness under concurrency
+// ---------------------------------------------------------------------------------------------
+
+/// Exactly one of several racing writes wins and every loser gets the documented conflict
+/// code; otherwise, what went wrong.
+fn one_winner(results: Vec<StoreResult<()>>, code: &str, what: &str) -> Option<String> {
+    let wins = results.iter().filter(|r| r.is_ok()).count();
+    let codes: Vec<String> = results
+        .iter()
+        .filter_map(|r| match r {
+            Ok(()) => None,
+            Err(StoreError::Conflict { code, .. }) => Some(code.to_string()),
+            Err(e) => Some(format!("{e:?}")),
+        })
+        .collect();
+    if wins == 1 && codes.iter().all(|c| c == code) {
+        None
+    } else {
+        Some(format!(
+            "{what}: {wins} of {} racing writes succeeded; losers got {codes:?}, want all Conflict({code})",
+            results.len()
+        ))
+    }
+}
+
+/// The same registration submitted several times at once (a double click, a retried request)
+/// must be refused with the same code as when the submissions arrive one after another.
+async fn case_concurrent_registrations(store: &dyn Store) {
+    let mut failures = Vec::new();
+
+    let accounts: Vec<Account> = (0..4)
+        .map(|_| Account {
+            id: AccountId::generate(),
+            username: "racer".into(),
+            role: Role::Consumer,
+            created_at: now(),
+        })
+        .collect();
+    let (a, b, c, d) = tokio::join!(
+        store.create_account(&accounts[0], "h"),
+        store.create_account(&accounts[1], "h"),
+        store.create_account(&accounts[2], "h"),
+        store.create_account(&accounts[3], "h"),
     );
+    failures.extend(one_winner(vec![a, b, c, d], "username_taken", "create_account, one user name"));
+
+    let mut owners = Vec::new();
+    for _ in 0..4 {
+        owners.push(account(store, Role::Merchant).await);
+    }
+    let same_uscc: Vec<Party> = owners.iter().map(|o| org(PartyKind::Merchant, o, 1)).collect();
+    let (a, b, c, d) = tokio::join!(
+        store.insert_party(&same_uscc[0]),
+        store.insert_party(&same_uscc[1]),
+        store.insert_party(&same_uscc[2]),
+        store.insert_party(&same_uscc[3]),
+    );
+    failures.extend(one_winner(vec![a, b, c, d], "duplicate_identity", "insert_party, one USCC"));
+
+    let owner = account(store, Role::Merchant).await;
+    let same_owner: Vec<Party> = (0..4).map(|n| org(PartyKind::GoodsOwner, &owner, 10 + n)).collect();
+    let (a, b, c, d) = tokio::join!(
+        store.insert_party(&same_owner[0]),
+        store.insert_party(&same_owner[1]),
+        store.insert_party(&same_owner[2]),
+        store.insert_party(&same_owner[3]),
+    );
+    failures.extend(one_winner(vec![a, b, c, d], "already_registered", "insert_party, one owner"));
+
+    let mut anchor_owners = Vec::new();
+    for _ in 0..4 {
+        anchor_owners.push(account(store, Role::Anchor).await);
+    }
+    let same_id: Vec<Anchor> = anchor_owners.iter().map(|o| anchor(o, id_number(1))).collect();
+    let (a, b, c, d) = tokio::join!(
+        store.insert_anchor(&same_id[0]),
+        store.insert_anchor(&same_id[1]),
+        store.insert_anchor(&same_id[2]),
+        store.insert_anchor(&same_id[3]),
+    );
+    failures.extend(one_winner(vec![a, b, c, d], "duplicate_identity", "insert_anchor, one ID number"));
+
+    let owner = account(store, Role::Anchor).await;
+    let one_owner: Vec<Anchor> = (0..4).map(|n| anchor(&owner, id_number(10 + n))).collect();
+    let (a, b, c, d) = tokio::join!(
+        store.insert_anchor(&one_owner[0]),
+        store.insert_anchor(&one_owner[1]),
+        store.insert_anchor(&one_owner[2]),
+        store.insert_anchor(&one_owner[3]),
+    );
+    failures.extend(one_winner(vec![a, b, c, d], "already_registered", "insert_anchor, one owner"));
+
+    assert!(failures.is_empty(), "racing registrations:\n{}", failures.join("\n"));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1888,38 +1217,19 @@ async fn case_inspections(store: &dyn Store) {
 // ---------------------------------------------------------------------------------------------
 
 async fn case_audit_chain(store: &dyn Store) {
-    assert!(store
-        .audit_list(0, 1000)
-        .await
-        .expect("empty log")
-        .is_empty());
+    assert!(store.audit_list(0, 1000).await.expect("empty log").is_empty());
     let op = account(store, Role::Operator).await;
     let owner = account(store, Role::Merchant).await;
     let m = insert_org(store, PartyKind::Merchant, &owner, 1).await;
     let a = insert_anchor(store, 1).await;
 
-    let first = store
-        .audit_append(audit(op.id, "operator.login", op.id))
-        .await
-        .expect("append");
+    let first = store.audit_append(audit(op.id, "operator.login", op.id)).await.expect("append");
     assert_eq!((first.seq, first.prev_hash.as_str()), (1, GENESIS));
     let v = Verification::decide(Decision::Approve, now(), 6, op.id, None);
+    store.set_party_verification(m.id, &v, audit(op.id, "party.verify", m.id)).await.expect("verify party");
+    store.set_anchor_verification(a.id, &v, audit(op.id, "anchor.verify", a.id)).await.expect("verify anchor");
     store
-        .set_party_verification(m.id, &v, audit(op.id, "party.verify", m.id))
-        .await
-        .expect("verify party");
-    store
-        .set_anchor_verification(a.id, &v, audit(op.id, "anchor.verify", a.id))
-        .await
-        .expect("verify anchor");
-    store
-        .blacklist_add(
-            &id_number(9),
-            "ruling",
-            now(),
-            op.id,
-            audit(op.id, "blacklist.add", "id"),
-        )
+        .blacklist_add(&id_number(9), "ruling", now(), op.id, audit(op.id, "blacklist.add", "id"))
         .await
         .expect("blacklist");
     let rich = AuditEntry {
@@ -1936,49 +1246,26 @@ async fn case_audit_chain(store: &dyn Store) {
     let last = store.audit_append(rich.clone()).await.expect("append rich");
 
     let log = store.audit_list(0, 1000).await.expect("list");
+    assert_eq!(log.iter().map(|e| e.seq).collect::<Vec<_>>(), (1..=5).collect::<Vec<i64>>());
     assert_eq!(
-        log.iter().map(|e| e.seq).collect::<Vec<_>>(),
-        (1..=5).collect::<Vec<i64>>()
-    );
-    assert_eq!(
-        log.iter()
-            .map(|e| e.entry.action.as_str())
-            .collect::<Vec<_>>(),
-        [
-            "operator.login",
-            "party.verify",
-            "anchor.verify",
-            "blacklist.add",
-            "policy.update"
-        ]
+        log.iter().map(|e| e.entry.action.as_str()).collect::<Vec<_>>(),
+        ["operator.login", "party.verify", "anchor.verify", "blacklist.add", "policy.update"]
     );
     assert_eq!(verify_chain(&log), Ok(()));
-    assert_eq!(
-        log[0], first,
-        "what audit_append returned is what is stored"
-    );
+    assert_eq!(log[0], first, "what audit_append returned is what is stored");
     assert_eq!(log[4], last);
     assert_eq!(log[4].entry, rich, "detail JSON round-trips");
     assert_eq!(log[1].entry.subject, m.id.to_string());
 
     // Paging by sequence number.
-    let mid: Vec<i64> = store
-        .audit_list(2, 2)
-        .await
-        .expect("list")
-        .iter()
-        .map(|e| e.seq)
-        .collect();
+    let mid: Vec<i64> = store.audit_list(2, 2).await.expect("list").iter().map(|e| e.seq).collect();
     assert_eq!(mid, [3, 4]);
     assert!(store.audit_list(5, 10).await.expect("list").is_empty());
     let tail: Vec<ChainedEntry> = store.audit_list(3, 10).await.expect("list");
     assert_eq!(tail, log[3..]);
 
     // An instant finer than a microsecond still chains (the hash covers microseconds only).
-    let fine = AuditEntry {
-        at: Utc::now(),
-        ..audit(op.id, "fine", "x")
-    };
+    let fine = AuditEntry { at: Utc::now(), ..audit(op.id, "fine", "x") };
     store.audit_append(fine.clone()).await.expect("append");
     let log = store.audit_list(0, 1000).await.expect("list");
     assert_eq!(log.len(), 6);
@@ -1999,16 +1286,10 @@ async fn case_audit_concurrent_appends(store: &dyn Store) {
         store.audit_append(e(7)),
         store.audit_append(e(8)),
     );
-    let mut seqs: Vec<i64> = [a, b, c, d, f, g, h, i]
-        .into_iter()
-        .map(|r| r.expect("a concurrent append succeeds").seq)
-        .collect();
+    let mut seqs: Vec<i64> =
+        [a, b, c, d, f, g, h, i].into_iter().map(|r| r.expect("a concurrent append succeeds").seq).collect();
     seqs.sort_unstable();
-    assert_eq!(
-        seqs,
-        (1..=8).collect::<Vec<i64>>(),
-        "each append got its own place"
-    );
+    assert_eq!(seqs, (1..=8).collect::<Vec<i64>>(), "each append got its own place");
     let log = store.audit_list(0, 1000).await.expect("list");
     assert_eq!(log.len(), 8);
     assert_eq!(verify_chain(&log), Ok(()));
@@ -2017,10 +1298,7 @@ async fn case_audit_concurrent_appends(store: &dyn Store) {
 async fn case_audit_append_only(store: &dyn Store, raw: &Raw) {
     let op = account(store, Role::Operator).await;
     for n in 0..3 {
-        store
-            .audit_append(audit(op.id, "operator.action", n))
-            .await
-            .expect("append");
+        store.audit_append(audit(op.id, "operator.action", n)).await.expect("append");
     }
     let before = store.audit_list(0, 1000).await.expect("list");
     assert_eq!(before.len(), 3);
@@ -2028,35 +1306,17 @@ async fn case_audit_append_only(store: &dyn Store, raw: &Raw) {
     let update = raw.execute("UPDATE audit_log SET action = 'x'").await;
     match update {
         Ok(n) => panic!("UPDATE audit_log succeeded ({n} rows)"),
-        Err(e) => assert!(
-            e.to_string().contains("append-only"),
-            "refused for the right reason: {e}"
-        ),
+        Err(e) => assert!(e.to_string().contains("append-only"), "refused for the right reason: {e}"),
     }
     let delete = raw.execute("DELETE FROM audit_log WHERE seq = 2").await;
-    assert!(
-        delete.is_err(),
-        "DELETE FROM audit_log succeeded: {delete:?}"
-    );
+    assert!(delete.is_err(), "DELETE FROM audit_log succeeded: {delete:?}");
     // The same kind of connection may write elsewhere, so the refusal is the audit log's own rule.
-    assert_eq!(
-        raw.execute("UPDATE accounts SET role = role")
-            .await
-            .expect("an ordinary update"),
-        1
-    );
+    assert_eq!(raw.execute("UPDATE accounts SET role = role").await.expect("an ordinary update"), 1);
 
     let after = store.audit_list(0, 1000).await.expect("list");
     assert_eq!(after, before);
     assert_eq!(verify_chain(&after), Ok(()));
-    assert_eq!(
-        store
-            .audit_append(audit(op.id, "operator.action", 3))
-            .await
-            .expect("append")
-            .seq,
-        4
-    );
+    assert_eq!(store.audit_append(audit(op.id, "operator.action", 3)).await.expect("append").seq, 4);
 }
 
 /// ID numbers are sealed at rest; uniqueness and the blacklist use a blind index; a store
@@ -2065,62 +1325,22 @@ async fn case_identifiers_at_rest(store: &dyn Store, raw: &Raw) {
     let op = account(store, Role::Operator).await;
     let owner = account(store, Role::Merchant).await;
     let person = IdNumber::complete("11010519491231002").expect("an ID number");
-    let merchant = party(
-        PartyKind::Merchant,
-        Some(owner.id),
-        owner.id,
-        LegalIdentity::NaturalPerson(person.clone()),
-    );
-    let brand = party(
-        PartyKind::GoodsOwner,
-        None,
-        owner.id,
-        LegalIdentity::NaturalPerson(person.clone()),
-    );
+    let merchant = party(PartyKind::Merchant, Some(owner.id), owner.id, LegalIdentity::NaturalPerson(person.clone()));
+    let brand = party(PartyKind::GoodsOwner, None, owner.id, LegalIdentity::NaturalPerson(person.clone()));
     store.insert_party(&merchant).await.expect("insert");
     store.insert_party(&brand).await.expect("insert");
     let a = insert_anchor(store, 1).await;
-    store
-        .blacklist_add(
-            &person,
-            "ruling",
-            now(),
-            op.id,
-            audit(op.id, "blacklist.add", "id"),
-        )
-        .await
-        .expect("blacklist");
+    store.blacklist_add(&person, "ruling", now(), op.id, audit(op.id, "blacklist.add", "id")).await.expect("blacklist");
 
-    let plain = [
-        person.expose(),
-        &person.expose()[..17],
-        a.details.id_number.expose(),
-    ];
-    let sealed = raw
-        .strings("SELECT id_number_enc FROM parties WHERE id_number_enc IS NOT NULL")
-        .await;
-    let index = raw
-        .strings("SELECT identity_index FROM parties WHERE id_number_enc IS NOT NULL")
-        .await;
-    let anchors = raw
-        .strings("SELECT id_number_enc || ' ' || identity_index FROM anchors")
-        .await;
+    let plain = [person.expose(), &person.expose()[..17], a.details.id_number.expose()];
+    let sealed = raw.strings("SELECT id_number_enc FROM parties WHERE id_number_enc IS NOT NULL").await;
+    let index = raw.strings("SELECT identity_index FROM parties WHERE id_number_enc IS NOT NULL").await;
+    let anchors = raw.strings("SELECT id_number_enc || ' ' || identity_index FROM anchors").await;
     let blacklist = raw.strings("SELECT identity_index FROM blacklist").await;
-    assert_eq!(
-        (sealed.len(), index.len(), anchors.len(), blacklist.len()),
-        (2, 2, 1, 1)
-    );
-    for stored in sealed
-        .iter()
-        .chain(&index)
-        .chain(&anchors)
-        .chain(&blacklist)
-    {
+    assert_eq!((sealed.len(), index.len(), anchors.len(), blacklist.len()), (2, 2, 1, 1));
+    for stored in sealed.iter().chain(&index).chain(&anchors).chain(&blacklist) {
         for p in plain {
-            assert!(
-                !stored.contains(p),
-                "an ID number is stored in the clear: {stored}"
-            );
+            assert!(!stored.contains(p), "an ID number is stored in the clear: {stored}");
         }
     }
     assert_ne!(sealed[0], sealed[1], "every sealing uses a fresh nonce");
@@ -2130,26 +1350,13 @@ async fn case_identifiers_at_rest(store: &dyn Store, raw: &Raw) {
     // Another key: what is sealed cannot be read, and that is an error, not garbage.
     let stranger = raw.reopen(FieldCipher::new(&[7u8; 32])).await;
     let r = stranger.get_party(merchant.id).await;
-    assert!(
-        matches!(r, Err(StoreError::Corrupt(_))),
-        "expected Corrupt, got {r:?}"
-    );
+    assert!(matches!(r, Err(StoreError::Corrupt(_))), "expected Corrupt, got {r:?}");
     let r = stranger.get_anchor(a.id).await;
-    assert!(
-        matches!(r, Err(StoreError::Corrupt(_))),
-        "expected Corrupt, got {r:?}"
-    );
-    assert!(
-        !stranger.is_blacklisted(&person).await.expect("check"),
-        "the index is keyed"
-    );
+    assert!(matches!(r, Err(StoreError::Corrupt(_))), "expected Corrupt, got {r:?}");
+    assert!(!stranger.is_blacklisted(&person).await.expect("check"), "the index is keyed");
     drop(stranger);
     // The right key still reads it.
     let same = raw.reopen(testing::test_cipher()).await;
-    let got = same
-        .get_party(merchant.id)
-        .await
-        .expect("get")
-        .expect("present");
+    let got = same.get_party(merchant.id).await.expect("get").expect("present");
     assert_eq!(got.details.identity, LegalIdentity::NaturalPerson(person));
 }

@@ -21,7 +21,13 @@ fn today() -> NaiveDate {
 }
 
 fn approved(months_ago: i64) -> Option<Verification> {
-    Some(Verification::decide(Decision::Approve, now() - Duration::days(30 * months_ago), 6, AccountId::generate(), None))
+    Some(Verification::decide(
+        Decision::Approve,
+        now() - Duration::days(30 * months_ago),
+        6,
+        AccountId::generate(),
+        None,
+    ))
 }
 
 fn review() -> Option<Review> {
@@ -122,7 +128,12 @@ fn world(category: Category) -> World {
         category,
         price: Money::cny(100),
         unit: "件".into(),
-        variants: vec![Variant { id: VariantId::generate(), label: "default".into(), stock: 1, price: Money::cny(100) }],
+        variants: vec![Variant {
+            id: VariantId::generate(),
+            label: "default".into(),
+            stock: 1,
+            price: Money::cny(100),
+        }],
         created_at: now(),
     };
     let rule = policy.category(category);
@@ -231,7 +242,8 @@ fn qualification_states_each_have_their_own_code() {
     w.quals[0].valid_from = today();
     w.quals[0].review = None;
     assert_eq!(codes(&judge(&w, false)), ["qualification_unverified"]);
-    w.quals[0].review = Some(Review { decision: Decision::Reject, reviewed_by: AccountId::generate(), reviewed_at: now(), note: None });
+    w.quals[0].review =
+        Some(Review { decision: Decision::Reject, reviewed_by: AccountId::generate(), reviewed_at: now(), note: None });
     assert_eq!(codes(&judge(&w, false)), ["qualification_rejected"]);
 }
 
@@ -264,13 +276,23 @@ fn parties_must_be_verified_and_unexpired() {
     let mut w = world(Category::Home);
     w.seller.verification = None;
     w.owner.verification = approved(7);
-    w.room.verification =
-        Some(Verification::decide(Decision::Reject, now(), 6, AccountId::generate(), Some("address does not exist".into())));
+    w.room.verification = Some(Verification::decide(
+        Decision::Reject,
+        now(),
+        6,
+        AccountId::generate(),
+        Some("address does not exist".into()),
+    ));
     w.agency.verification = None;
     let v = judge(&w, true);
     assert_eq!(
         codes(&v),
-        ["seller_unverified", "goods_owner_verification_expired", "room_operator_verification_rejected", "agency_unverified"]
+        [
+            "seller_unverified",
+            "goods_owner_verification_expired",
+            "room_operator_verification_rejected",
+            "agency_unverified"
+        ]
     );
     assert!(v.unmet[1].inputs.contains_key("verified_until"));
     assert!(v.unmet[2].message.contains("address does not exist"));
@@ -297,7 +319,12 @@ fn anchor_requirements_are_each_named() {
     w.roster = None;
     assert_eq!(
         codes(&judge(&w, false)),
-        ["anchor_verification_expired", "anchor_blacklisted", "anchor_category_training_missing", "anchor_not_on_roster"]
+        [
+            "anchor_verification_expired",
+            "anchor_blacklisted",
+            "anchor_category_training_missing",
+            "anchor_not_on_roster"
+        ]
     );
 }
 

@@ -58,7 +58,8 @@ pub async fn create_account(state: &AppState, username: &str, password: &str, ro
     e.finish(|| ())?;
     let (Some(name), Some(pw)) = (name, pw) else { return Err(ApiError::internal("validated fields missing")) };
     let hash = hash_password_async(pw.expose().to_string()).await?;
-    let account = Account { id: AccountId::generate(), username: name.as_str().to_string(), role, created_at: state.clock.now() };
+    let account =
+        Account { id: AccountId::generate(), username: name.as_str().to_string(), role, created_at: state.clock.now() };
     state.store.create_account(&account, &hash).await?;
     Ok(account)
 }
@@ -79,10 +80,17 @@ pub async fn issue_token(state: &AppState, account: Account) -> ApiResult<TokenV
 #[utoipa::path(post, path = "/api/v1/accounts", tag = "accounts", request_body = NewAccountInput,
     responses((status = 201, body = Account), (status = 409, description = "user name taken", body = crate::error::Problem),
               (status = 422, description = "invalid field", body = crate::error::Problem)))]
-pub async fn sign_up(State(state): State<AppState>, ApiJson(input): ApiJson<NewAccountInput>) -> ApiResult<(StatusCode, Json<Account>)> {
+pub async fn sign_up(
+    State(state): State<AppState>,
+    ApiJson(input): ApiJson<NewAccountInput>,
+) -> ApiResult<(StatusCode, Json<Account>)> {
     if !input.role.self_service() {
-        return Err(ApiError::new(StatusCode::FORBIDDEN, "role_not_self_service", "operator and regulator accounts are created by an administrator")
-            .field("role", "not_self_service", "choose consumer, merchant, room_operator, anchor or agency"));
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "role_not_self_service",
+            "operator and regulator accounts are created by an administrator",
+        )
+        .field("role", "not_self_service", "choose consumer, merchant, room_operator, anchor or agency"));
     }
     let account = create_account(&state, &input.username, &input.password, input.role).await?;
     tracing::info!(account = %account.id, role = %account.role, "account created");
@@ -103,7 +111,8 @@ pub async fn login(State(state): State<AppState>, ApiJson(input): ApiJson<LoginI
         None => (None, DUMMY_HASH.to_string()),
     };
     let password = input.password;
-    let ok = tokio::task::spawn_blocking(move || verify_password(&password, &hash)).await.map_err(ApiError::internal)?;
+    let ok =
+        tokio::task::spawn_blocking(move || verify_password(&password, &hash)).await.map_err(ApiError::internal)?;
     match (ok, account) {
         (true, Some(account)) => Ok(Json(issue_token(&state, account).await?)),
         _ => Err(ApiError::new(StatusCode::UNAUTHORIZED, "invalid_credentials", "user name or password is wrong")),
@@ -111,7 +120,8 @@ pub async fn login(State(state): State<AppState>, ApiJson(input): ApiJson<LoginI
 }
 
 /// An Argon2id hash of a random string, used to spend the same time on unknown user names.
-const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$Ky8H0BQ0hxq1X2m9Ikl3cYJ7uQXpzm+0E3fCq1kQb1Y";
+const DUMMY_HASH: &str =
+    "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$Ky8H0BQ0hxq1X2m9Ikl3cYJ7uQXpzm+0E3fCq1kQb1Y";
 
 /// Log out: revoke the token used for this request.
 #[utoipa::path(delete, path = "/api/v1/auth/token", tag = "accounts", security(("bearer" = [])),

@@ -31,10 +31,15 @@ pub async fn register(state: &AppState, caller: &Caller, input: &AnchorInput) ->
         }
     }
     if state.store.is_blacklisted(&details.id_number).await? {
-        return Err(ApiError::new(StatusCode::FORBIDDEN, "blacklisted", "this identity is on the platform blacklist and cannot register (Order 117 Art. 14)")
-            .field("id_number", "blacklisted", "blacklisted identity"));
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "blacklisted",
+            "this identity is on the platform blacklist and cannot register (Order 117 Art. 14)",
+        )
+        .field("id_number", "blacklisted", "blacklisted identity"));
     }
-    let anchor = Anchor { id: AnchorId::generate(), owner: caller.account.id, details, verification: None, created_at: now };
+    let anchor =
+        Anchor { id: AnchorId::generate(), owner: caller.account.id, details, verification: None, created_at: now };
     state.store.insert_anchor(&anchor).await?;
     Ok(anchor)
 }
@@ -49,7 +54,11 @@ pub async fn load(state: &AppState, field: &str, id: &str) -> ApiResult<Anchor> 
 #[utoipa::path(post, path = "/api/v1/anchors", tag = "anchors", request_body = AnchorInput, security(("bearer" = [])),
     responses((status = 201, body = AnchorView), (status = 403, body = crate::error::Problem), (status = 409, body = crate::error::Problem),
               (status = 422, body = crate::error::Problem)))]
-pub async fn create(State(state): State<AppState>, caller: Caller, ApiJson(input): ApiJson<AnchorInput>) -> ApiResult<(StatusCode, Json<AnchorView>)> {
+pub async fn create(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiJson(input): ApiJson<AnchorInput>,
+) -> ApiResult<(StatusCode, Json<AnchorView>)> {
     let anchor = register(&state, &caller, &input).await?;
     Ok((StatusCode::CREATED, Json(views::anchor(&anchor, Some(&caller), state.clock.now()))))
 }
@@ -57,16 +66,27 @@ pub async fn create(State(state): State<AppState>, caller: Caller, ApiJson(input
 /// List anchors, oldest first (personal data masked except for the anchor and staff).
 #[utoipa::path(get, path = "/api/v1/anchors", tag = "anchors", params(PageQuery), security(("bearer" = [])),
     responses((status = 200, body = List<AnchorView>)))]
-pub async fn list(State(state): State<AppState>, caller: Caller, ApiQuery(q): ApiQuery<PageQuery>) -> ApiResult<Json<List<AnchorView>>> {
+pub async fn list(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiQuery(q): ApiQuery<PageQuery>,
+) -> ApiResult<Json<List<AnchorView>>> {
     let page = state.store.list_anchors(&q.request()?).await?;
     let now = state.clock.now();
-    Ok(Json(List { items: page.items.iter().map(|a| views::anchor(a, Some(&caller), now)).collect(), next_cursor: page.next_cursor }))
+    Ok(Json(List {
+        items: page.items.iter().map(|a| views::anchor(a, Some(&caller), now)).collect(),
+        next_cursor: page.next_cursor,
+    }))
 }
 
 /// One anchor.
 #[utoipa::path(get, path = "/api/v1/anchors/{id}", tag = "anchors", params(("id" = String, Path)),
     responses((status = 200, body = AnchorView), (status = 404, body = crate::error::Problem)))]
-pub async fn get(State(state): State<AppState>, caller: MaybeCaller, Path(id): Path<String>) -> ApiResult<Json<AnchorView>> {
+pub async fn get(
+    State(state): State<AppState>,
+    caller: MaybeCaller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<AnchorView>> {
     let anchor = load(&state, "id", &id).await?;
     Ok(Json(views::anchor(&anchor, caller.0.as_ref(), state.clock.now())))
 }
@@ -74,13 +94,25 @@ pub async fn get(State(state): State<AppState>, caller: MaybeCaller, Path(id): P
 /// Verify or reject an anchor's identity (operators; Art. 8, 28).
 #[utoipa::path(post, path = "/api/v1/anchors/{id}/verify", tag = "anchors", params(("id" = String, Path)), request_body = DecisionInput,
     security(("bearer" = [])), responses((status = 200, body = AnchorView), (status = 403, body = crate::error::Problem)))]
-pub async fn verify(State(state): State<AppState>, caller: Caller, Path(id): Path<String>, ApiJson(input): ApiJson<DecisionInput>) -> ApiResult<Json<AnchorView>> {
+pub async fn verify(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    ApiJson(input): ApiJson<DecisionInput>,
+) -> ApiResult<Json<AnchorView>> {
     caller.require(&[Role::Operator], "verify anchors")?;
     let note = input.note()?;
     let mut anchor = load(&state, "id", &id).await?;
     let now = state.clock.now();
-    let v = Verification::decide(input.decision, now, state.policy.verification_months, caller.account.id, note.clone());
-    let entry = audit(&caller, now, "anchor.verify", anchor.id, json!({"decision": v.decision, "verified_until": v.verified_until, "note": note, "basis": "Order 117 Art. 8, 28"}));
+    let v =
+        Verification::decide(input.decision, now, state.policy.verification_months, caller.account.id, note.clone());
+    let entry = audit(
+        &caller,
+        now,
+        "anchor.verify",
+        anchor.id,
+        json!({"decision": v.decision, "verified_until": v.verified_until, "note": note, "basis": "Order 117 Art. 8, 28"}),
+    );
     state.store.set_anchor_verification(anchor.id, &v, entry).await?;
     anchor.verification = Some(v);
     Ok(Json(views::anchor(&anchor, Some(&caller), now)))
@@ -89,7 +121,12 @@ pub async fn verify(State(state): State<AppState>, caller: Caller, Path(id): Pat
 /// Record a training (operators; Art. 10).
 #[utoipa::path(post, path = "/api/v1/anchors/{id}/training", tag = "anchors", params(("id" = String, Path)), request_body = TrainingInput,
     security(("bearer" = [])), responses((status = 201, body = TrainingRecord), (status = 403, body = crate::error::Problem), (status = 422, body = crate::error::Problem)))]
-pub async fn add_training(State(state): State<AppState>, caller: Caller, Path(id): Path<String>, ApiJson(input): ApiJson<TrainingInput>) -> ApiResult<(StatusCode, Json<TrainingRecord>)> {
+pub async fn add_training(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    ApiJson(input): ApiJson<TrainingInput>,
+) -> ApiResult<(StatusCode, Json<TrainingRecord>)> {
     caller.require(&[Role::Operator], "record trainings")?;
     let anchor = load(&state, "id", &id).await?;
     let now = state.clock.now();
@@ -105,7 +142,13 @@ pub async fn add_training(State(state): State<AppState>, caller: Caller, Path(id
         recorded_by: caller.account.id,
         recorded_at: now,
     };
-    let entry = audit(&caller, now, "anchor.training", anchor.id, json!({"training": t.id, "kind": t.kind, "category": t.category, "completed_on": t.completed_on, "basis": "Order 117 Art. 10"}));
+    let entry = audit(
+        &caller,
+        now,
+        "anchor.training",
+        anchor.id,
+        json!({"training": t.id, "kind": t.kind, "category": t.category, "completed_on": t.completed_on, "basis": "Order 117 Art. 10"}),
+    );
     state.store.insert_training(&t, entry).await?;
     Ok((StatusCode::CREATED, Json(t)))
 }
@@ -113,7 +156,11 @@ pub async fn add_training(State(state): State<AppState>, caller: Caller, Path(id
 /// An anchor's training records.
 #[utoipa::path(get, path = "/api/v1/anchors/{id}/training", tag = "anchors", params(("id" = String, Path)), security(("bearer" = [])),
     responses((status = 200, body = List<TrainingRecord>)))]
-pub async fn list_training(State(state): State<AppState>, _caller: Caller, Path(id): Path<String>) -> ApiResult<Json<List<TrainingRecord>>> {
+pub async fn list_training(
+    State(state): State<AppState>,
+    _caller: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<List<TrainingRecord>>> {
     let anchor = load(&state, "id", &id).await?;
     Ok(Json(List { items: state.store.list_trainings(anchor.id).await?, next_cursor: None }))
 }
@@ -130,7 +177,12 @@ pub struct BlacklistInput {
 /// the anchor is never eligible.
 #[utoipa::path(post, path = "/api/v1/anchors/{id}/blacklist", tag = "anchors", params(("id" = String, Path)), request_body = BlacklistInput,
     security(("bearer" = [])), responses((status = 204, description = "blacklisted"), (status = 403, body = crate::error::Problem)))]
-pub async fn blacklist(State(state): State<AppState>, caller: Caller, Path(id): Path<String>, ApiJson(input): ApiJson<BlacklistInput>) -> ApiResult<StatusCode> {
+pub async fn blacklist(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    ApiJson(input): ApiJson<BlacklistInput>,
+) -> ApiResult<StatusCode> {
     caller.require(&[Role::Operator], "blacklist anchors")?;
     let reason = input.reason.trim();
     if reason.is_empty() || reason.chars().count() > 1000 {
@@ -138,7 +190,8 @@ pub async fn blacklist(State(state): State<AppState>, caller: Caller, Path(id): 
     }
     let anchor = load(&state, "id", &id).await?;
     let now = state.clock.now();
-    let entry = audit(&caller, now, "anchor.blacklist", anchor.id, json!({"reason": reason, "basis": "Order 117 Art. 14"}));
+    let entry =
+        audit(&caller, now, "anchor.blacklist", anchor.id, json!({"reason": reason, "basis": "Order 117 Art. 14"}));
     state.store.blacklist_add(&anchor.details.id_number, reason, now, caller.account.id, entry).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -150,4 +203,3 @@ pub async fn agency_of(state: &AppState, anchor: &Anchor) -> ApiResult<Option<cl
         None => Ok(None),
     }
 }
-

@@ -25,7 +25,11 @@ pub struct AuditQuery {
 /// Audit entries, oldest first (operators and regulators).
 #[utoipa::path(get, path = "/api/v1/audit", tag = "regulator", params(AuditQuery), security(("bearer" = [])),
     responses((status = 200, body = List<ChainedEntry>), (status = 403, body = crate::error::Problem)))]
-pub async fn list(State(state): State<AppState>, caller: Caller, ApiQuery(q): ApiQuery<AuditQuery>) -> ApiResult<Json<List<ChainedEntry>>> {
+pub async fn list(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiQuery(q): ApiQuery<AuditQuery>,
+) -> ApiResult<Json<List<ChainedEntry>>> {
     caller.require(&[Role::Operator, Role::Regulator], "read the audit trail")?;
     let limit = q.limit.unwrap_or(100).clamp(1, 1000);
     let items = state.store.audit_list(q.cursor.unwrap_or(0), limit).await?;

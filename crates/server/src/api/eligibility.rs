@@ -39,20 +39,31 @@ pub struct EligibilityView {
 }
 
 /// Judges a product (with an anchor and room, when given) now (shared with later capabilities).
-pub async fn judge(state: &AppState, product: ProductId, anchor: Option<AnchorId>, room: Option<RoomOperatorId>) -> ApiResult<Verdict> {
+pub async fn judge(
+    state: &AppState,
+    product: ProductId,
+    anchor: Option<AnchorId>,
+    room: Option<RoomOperatorId>,
+) -> ApiResult<Verdict> {
     let p = state.store.get_product(product).await?.ok_or_else(|| ApiError::not_found("product"))?;
     let (seller, goods_owner) = products::parties_of(state, &p).await?;
     let quals = state.store.list_qualifications(p.id).await?;
     let insps = state.store.list_inspections(p.id).await?;
     let room_party = match room {
         Some(r) => Some(state.store.get_party(PartyId::RoomOperator(r)).await?.ok_or_else(|| {
-            ApiError::not_found("room operator").field("room_operator", "unknown_room_operator", format!("no room operator {r}"))
+            ApiError::not_found("room operator").field(
+                "room_operator",
+                "unknown_room_operator",
+                format!("no room operator {r}"),
+            )
         })?),
         None => None,
     };
     let (anchor_rec, trainings, blacklisted, agency) = match anchor {
         Some(a) => {
-            let rec = state.store.get_anchor(a).await?.ok_or_else(|| ApiError::not_found("anchor").field("anchor", "unknown_anchor", format!("no anchor {a}")))?;
+            let rec = state.store.get_anchor(a).await?.ok_or_else(|| {
+                ApiError::not_found("anchor").field("anchor", "unknown_anchor", format!("no anchor {a}"))
+            })?;
             let trainings = state.store.list_trainings(a).await?;
             let blacklisted = state.store.is_blacklisted(&rec.details.id_number).await?;
             let agency = anchors::agency_of(state, &rec).await?;
@@ -71,7 +82,12 @@ pub async fn judge(state: &AppState, product: ProductId, anchor: Option<AnchorId
         seller: &seller,
         goods_owner: &goods_owner,
         room_operator: room_party.as_ref(),
-        anchor: anchor_rec.as_ref().map(|anchor| AnchorFacts { anchor, trainings: &trainings, blacklisted, agency: agency.as_ref() }),
+        anchor: anchor_rec.as_ref().map(|anchor| AnchorFacts {
+            anchor,
+            trainings: &trainings,
+            blacklisted,
+            agency: agency.as_ref(),
+        }),
         roster: roster.as_ref(),
         policy: &state.policy,
         now: state.clock.now(),
@@ -84,7 +100,12 @@ pub async fn judge(state: &AppState, product: ProductId, anchor: Option<AnchorId
 /// side is judged and `not_evaluated` says so.
 #[utoipa::path(get, path = "/api/v1/products/{id}/eligibility", tag = "products", params(("id" = String, Path), EligibilityQuery),
     security(("bearer" = [])), responses((status = 200, body = EligibilityView), (status = 404, body = crate::error::Problem)))]
-pub async fn get(State(state): State<AppState>, _caller: Caller, Path(id): Path<String>, ApiQuery(q): ApiQuery<EligibilityQuery>) -> ApiResult<Json<EligibilityView>> {
+pub async fn get(
+    State(state): State<AppState>,
+    _caller: Caller,
+    Path(id): Path<String>,
+    ApiQuery(q): ApiQuery<EligibilityQuery>,
+) -> ApiResult<Json<EligibilityView>> {
     let product: ProductId = parse_id("id", &id)?;
     let anchor = q.anchor.as_deref().map(|a| parse_id::<AnchorId>("anchor", a)).transpose()?;
     let room = q.room_operator.as_deref().map(|r| parse_id::<RoomOperatorId>("room_operator", r)).transpose()?;

@@ -49,6 +49,12 @@ impl DecisionInput {
 }
 
 /// An audit entry for an action by `caller`.
-pub fn audit(caller: &Caller, now: DateTime<Utc>, action: &str, subject: impl ToString, detail: serde_json::Value) -> AuditEntry {
+pub fn audit(
+    caller: &Caller,
+    now: DateTime<Utc>,
+    action: &str,
+    subject: impl ToString,
+    detail: serde_json::Value,
+) -> AuditEntry {
     AuditEntry { at: now, actor: caller.account.id, action: action.to_string(), subject: subject.to_string(), detail }
 }

@@ -46,7 +46,12 @@ pub async fn register(state: &AppState, caller: &Caller, kind: PartyKind, input:
     Ok(party)
 }
 
-async fn create(state: AppState, caller: Caller, kind: PartyKind, input: PartyInput) -> ApiResult<(StatusCode, Json<PartyView>)> {
+async fn create(
+    state: AppState,
+    caller: Caller,
+    kind: PartyKind,
+    input: PartyInput,
+) -> ApiResult<(StatusCode, Json<PartyView>)> {
     let party = register(&state, &caller, kind, &input).await?;
     Ok((StatusCode::CREATED, Json(views::party(&party, Some(&caller), state.clock.now()))))
 }
@@ -54,7 +59,10 @@ async fn create(state: AppState, caller: Caller, kind: PartyKind, input: PartyIn
 async fn list(state: AppState, caller: Caller, kind: PartyKind, q: PageQuery) -> ApiResult<Json<List<PartyView>>> {
     let page = state.store.list_parties(kind, &q.request()?).await?;
     let now = state.clock.now();
-    Ok(Json(List { items: page.items.iter().map(|p| views::party(p, Some(&caller), now)).collect(), next_cursor: page.next_cursor }))
+    Ok(Json(List {
+        items: page.items.iter().map(|p| views::party(p, Some(&caller), now)).collect(),
+        next_cursor: page.next_cursor,
+    }))
 }
 
 /// Loads a party of `kind` by its path id: 400 for a malformed id, 404 when absent.
@@ -68,12 +76,19 @@ async fn get(state: AppState, caller: MaybeCaller, kind: PartyKind, id: String) 
     Ok(Json(views::party(&party, caller.0.as_ref(), state.clock.now())))
 }
 
-async fn verify(state: AppState, caller: Caller, kind: PartyKind, id: String, input: DecisionInput) -> ApiResult<Json<PartyView>> {
+async fn verify(
+    state: AppState,
+    caller: Caller,
+    kind: PartyKind,
+    id: String,
+    input: DecisionInput,
+) -> ApiResult<Json<PartyView>> {
     caller.require(&[Role::Operator], "verify parties")?;
     let note = input.note()?;
     let mut party = load(&state, kind, "id", &id).await?;
     let now = state.clock.now();
-    let v = Verification::decide(input.decision, now, state.policy.verification_months, caller.account.id, note.clone());
+    let v =
+        Verification::decide(input.decision, now, state.policy.verification_months, caller.account.id, note.clone());
     let entry = audit(
         &caller,
         now,
@@ -127,11 +142,51 @@ macro_rules! party_routes {
     };
 }
 
-party_routes!(merchants, PartyKind::Merchant, "merchants", "/api/v1/merchants", "/api/v1/merchants/{id}", "/api/v1/merchants/{id}/verify",
-    "create_merchant", "list_merchants", "get_merchant", "verify_merchant");
-party_routes!(goods_owners, PartyKind::GoodsOwner, "goods owners", "/api/v1/goods-owners", "/api/v1/goods-owners/{id}", "/api/v1/goods-owners/{id}/verify",
-    "create_goods_owner", "list_goods_owners", "get_goods_owner", "verify_goods_owner");
-party_routes!(room_operators, PartyKind::RoomOperator, "room operators", "/api/v1/room-operators", "/api/v1/room-operators/{id}", "/api/v1/room-operators/{id}/verify",
-    "create_room_operator", "list_room_operators", "get_room_operator", "verify_room_operator");
-party_routes!(agencies, PartyKind::Agency, "agencies", "/api/v1/agencies", "/api/v1/agencies/{id}", "/api/v1/agencies/{id}/verify",
-    "create_agency", "list_agencies", "get_agency", "verify_agency");
+party_routes!(
+    merchants,
+    PartyKind::Merchant,
+    "merchants",
+    "/api/v1/merchants",
+    "/api/v1/merchants/{id}",
+    "/api/v1/merchants/{id}/verify",
+    "create_merchant",
+    "list_merchants",
+    "get_merchant",
+    "verify_merchant"
+);
+party_routes!(
+    goods_owners,
+    PartyKind::GoodsOwner,
+    "goods owners",
+    "/api/v1/goods-owners",
+    "/api/v1/goods-owners/{id}",
+    "/api/v1/goods-owners/{id}/verify",
+    "create_goods_owner",
+    "list_goods_owners",
+    "get_goods_owner",
+    "verify_goods_owner"
+);
+party_routes!(
+    room_operators,
+    PartyKind::RoomOperator,
+    "room operators",
+    "/api/v1/room-operators",
+    "/api/v1/room-operators/{id}",
+    "/api/v1/room-operators/{id}/verify",
+    "create_room_operator",
+    "list_room_operators",
+    "get_room_operator",
+    "verify_room_operator"
+);
+party_routes!(
+    agencies,
+    PartyKind::Agency,
+    "agencies",
+    "/api/v1/agencies",
+    "/api/v1/agencies/{id}",
+    "/api/v1/agencies/{id}/verify",
+    "create_agency",
+    "list_agencies",
+    "get_agency",
+    "verify_agency"
+);

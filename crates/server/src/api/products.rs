@@ -28,23 +28,41 @@ pub async fn register(state: &AppState, caller: &Caller, input: &ProductInput) -
     let p = NewProduct::parse(input)?;
     let seller = match (caller.role(), p.merchant) {
         (Role::Operator, Some(m)) => {
-            state.store.get_party(PartyId::Merchant(m)).await?.ok_or_else(|| ApiError::invalid("merchant_id", "unknown_merchant", format!("no merchant {m}")))?;
+            state
+                .store
+                .get_party(PartyId::Merchant(m))
+                .await?
+                .ok_or_else(|| ApiError::invalid("merchant_id", "unknown_merchant", format!("no merchant {m}")))?;
             m
         }
-        (Role::Operator, None) => return Err(ApiError::invalid("merchant_id", "required", "an operator must name the merchant")),
+        (Role::Operator, None) => {
+            return Err(ApiError::invalid("merchant_id", "required", "an operator must name the merchant"))
+        }
         (_, named) => {
             let own = state.store.party_of_owner(PartyKind::Merchant, caller.account.id).await?.ok_or_else(|| {
-                ApiError::invalid("merchant_id", "no_merchant", "register your merchant (POST /api/v1/merchants) before listing products")
+                ApiError::invalid(
+                    "merchant_id",
+                    "no_merchant",
+                    "register your merchant (POST /api/v1/merchants) before listing products",
+                )
             })?;
             let PartyId::Merchant(mine) = own.id else { return Err(ApiError::internal("merchant id of another kind")) };
             if named.is_some_and(|n| n != mine) {
-                return Err(ApiError::forbidden("merchants list only their own products").field("merchant_id", "not_yours", "not your merchant"));
+                return Err(ApiError::forbidden("merchants list only their own products").field(
+                    "merchant_id",
+                    "not_yours",
+                    "not your merchant",
+                ));
             }
             mine
         }
     };
     if state.store.get_party(PartyId::GoodsOwner(p.goods_owner)).await?.is_none() {
-        return Err(ApiError::invalid("goods_owner_id", "unknown_goods_owner", format!("no goods owner {}; register it first", p.goods_owner)));
+        return Err(ApiError::invalid(
+            "goods_owner_id",
+            "unknown_goods_owner",
+            format!("no goods owner {}; register it first", p.goods_owner),
+        ));
     }
     let product = Product {
         id: ProductId::generate(),
@@ -70,8 +88,16 @@ pub async fn load(state: &AppState, id: &str) -> ApiResult<Product> {
 
 /// The seller and goods owner of a product; their absence means the store lost a referenced row.
 pub async fn parties_of(state: &AppState, p: &Product) -> ApiResult<(Party, Party)> {
-    let seller = state.store.get_party(PartyId::Merchant(p.seller)).await?.ok_or_else(|| ApiError::internal("product without seller"))?;
-    let owner = state.store.get_party(PartyId::GoodsOwner(p.goods_owner)).await?.ok_or_else(|| ApiError::internal("product without goods owner"))?;
+    let seller = state
+        .store
+        .get_party(PartyId::Merchant(p.seller))
+        .await?
+        .ok_or_else(|| ApiError::internal("product without seller"))?;
+    let owner = state
+        .store
+        .get_party(PartyId::GoodsOwner(p.goods_owner))
+        .await?
+        .ok_or_else(|| ApiError::internal("product without goods owner"))?;
     Ok((seller, owner))
 }
 
@@ -97,7 +123,11 @@ async fn require_seller(state: &AppState, caller: &Caller, p: &Product) -> ApiRe
 /// List a product (merchants for themselves; operators naming `merchant_id`).
 #[utoipa::path(post, path = "/api/v1/products", tag = "products", request_body = ProductInput, security(("bearer" = [])),
     responses((status = 201, body = ProductView), (status = 403, body = crate::error::Problem), (status = 422, body = crate::error::Problem)))]
-pub async fn create(State(state): State<AppState>, caller: Caller, ApiJson(input): ApiJson<ProductInput>) -> ApiResult<(StatusCode, Json<ProductView>)> {
+pub async fn create(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiJson(input): ApiJson<ProductInput>,
+) -> ApiResult<(StatusCode, Json<ProductView>)> {
     let p = register(&state, &caller, &input).await?;
     Ok((StatusCode::CREATED, Json(view(&state, &p).await?)))
 }
@@ -118,7 +148,10 @@ pub struct ProductQuery {
 
 /// Products, oldest first (public).
 #[utoipa::path(get, path = "/api/v1/products", tag = "products", params(ProductQuery), responses((status = 200, body = List<ProductView>)))]
-pub async fn list(State(state): State<AppState>, ApiQuery(q): ApiQuery<ProductQuery>) -> ApiResult<Json<List<ProductView>>> {
+pub async fn list(
+    State(state): State<AppState>,
+    ApiQuery(q): ApiQuery<ProductQuery>,
+) -> ApiResult<Json<List<ProductView>>> {
     let seller = q.seller.as_deref().map(|s| parse_id::<MerchantId>("seller", s)).transpose()?;
     let page = crate::extract::PageQuery { cursor: q.cursor, limit: q.limit }.request()?;
     let filter = ProductFilter { seller, category: q.category.map(|c| c.as_str().to_string()) };
@@ -142,7 +175,12 @@ pub async fn get(State(state): State<AppState>, Path(id): Path<String>) -> ApiRe
 #[utoipa::path(post, path = "/api/v1/products/{id}/qualifications", tag = "products", params(("id" = String, Path)),
     request_body = QualificationInput, security(("bearer" = [])),
     responses((status = 201, body = Qualification), (status = 403, body = crate::error::Problem), (status = 422, body = crate::error::Problem)))]
-pub async fn add_qualification(State(state): State<AppState>, caller: Caller, Path(id): Path<String>, ApiJson(input): ApiJson<QualificationInput>) -> ApiResult<(StatusCode, Json<Qualification>)> {
+pub async fn add_qualification(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    ApiJson(input): ApiJson<QualificationInput>,
+) -> ApiResult<(StatusCode, Json<Qualification>)> {
     let p = load(&state, &id).await?;
     require_seller(&state, &caller, &p).await?;
     input.validate()?;
@@ -164,7 +202,10 @@ pub async fn add_qualification(State(state): State<AppState>, caller: Caller, Pa
 /// A product's qualifications (public).
 #[utoipa::path(get, path = "/api/v1/products/{id}/qualifications", tag = "products", params(("id" = String, Path)),
     responses((status = 200, body = List<Qualification>)))]
-pub async fn list_qualifications(State(state): State<AppState>, Path(id): Path<String>) -> ApiResult<Json<List<Qualification>>> {
+pub async fn list_qualifications(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> ApiResult<Json<List<Qualification>>> {
     let p = load(&state, &id).await?;
     Ok(Json(List { items: state.store.list_qualifications(p.id).await?, next_cursor: None }))
 }
@@ -173,14 +214,26 @@ pub async fn list_qualifications(State(state): State<AppState>, Path(id): Path<S
 #[utoipa::path(post, path = "/api/v1/products/{id}/qualifications/{qid}/verify", tag = "products",
     params(("id" = String, Path), ("qid" = String, Path)), request_body = DecisionInput, security(("bearer" = [])),
     responses((status = 200, body = Qualification), (status = 403, body = crate::error::Problem), (status = 404, body = crate::error::Problem)))]
-pub async fn verify_qualification(State(state): State<AppState>, caller: Caller, Path((id, qid)): Path<(String, String)>, ApiJson(input): ApiJson<DecisionInput>) -> ApiResult<Json<Qualification>> {
+pub async fn verify_qualification(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((id, qid)): Path<(String, String)>,
+    ApiJson(input): ApiJson<DecisionInput>,
+) -> ApiResult<Json<Qualification>> {
     caller.require(&[Role::Operator], "review qualifications")?;
     let note = input.note()?;
     let pid: ProductId = parse_id("id", &id)?;
     let qid: QualificationId = parse_id("qid", &qid)?;
     let now = state.clock.now();
-    let review = Review { decision: input.decision, reviewed_by: caller.account.id, reviewed_at: now, note: note.clone() };
-    let entry = audit(&caller, now, "qualification.review", qid, json!({"product": pid, "decision": input.decision, "note": note, "basis": "Order 117 Art. 27"}));
+    let review =
+        Review { decision: input.decision, reviewed_by: caller.account.id, reviewed_at: now, note: note.clone() };
+    let entry = audit(
+        &caller,
+        now,
+        "qualification.review",
+        qid,
+        json!({"product": pid, "decision": input.decision, "note": note, "basis": "Order 117 Art. 27"}),
+    );
     let q = state.store.review_qualification(pid, qid, &review, entry).await.map_err(|e| match e {
         clearcast_store::StoreError::NotFound => ApiError::not_found("qualification"),
         other => other.into(),
@@ -192,7 +245,12 @@ pub async fn verify_qualification(State(state): State<AppState>, caller: Caller,
 #[utoipa::path(post, path = "/api/v1/products/{id}/inspections", tag = "products", params(("id" = String, Path)),
     request_body = InspectionInput, security(("bearer" = [])),
     responses((status = 201, body = Inspection), (status = 403, body = crate::error::Problem), (status = 422, body = crate::error::Problem)))]
-pub async fn add_inspection(State(state): State<AppState>, caller: Caller, Path(id): Path<String>, ApiJson(input): ApiJson<InspectionInput>) -> ApiResult<(StatusCode, Json<Inspection>)> {
+pub async fn add_inspection(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    ApiJson(input): ApiJson<InspectionInput>,
+) -> ApiResult<(StatusCode, Json<Inspection>)> {
     let p = load(&state, &id).await?;
     require_seller(&state, &caller, &p).await?;
     let now = state.clock.now();
@@ -215,7 +273,10 @@ pub async fn add_inspection(State(state): State<AppState>, caller: Caller, Path(
 /// A product's inspection reports (public).
 #[utoipa::path(get, path = "/api/v1/products/{id}/inspections", tag = "products", params(("id" = String, Path)),
     responses((status = 200, body = List<Inspection>)))]
-pub async fn list_inspections(State(state): State<AppState>, Path(id): Path<String>) -> ApiResult<Json<List<Inspection>>> {
+pub async fn list_inspections(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> ApiResult<Json<List<Inspection>>> {
     let p = load(&state, &id).await?;
     Ok(Json(List { items: state.store.list_inspections(p.id).await?, next_cursor: None }))
 }
@@ -224,14 +285,26 @@ pub async fn list_inspections(State(state): State<AppState>, Path(id): Path<Stri
 #[utoipa::path(post, path = "/api/v1/products/{id}/inspections/{iid}/verify", tag = "products",
     params(("id" = String, Path), ("iid" = String, Path)), request_body = DecisionInput, security(("bearer" = [])),
     responses((status = 200, body = Inspection), (status = 403, body = crate::error::Problem), (status = 404, body = crate::error::Problem)))]
-pub async fn verify_inspection(State(state): State<AppState>, caller: Caller, Path((id, iid)): Path<(String, String)>, ApiJson(input): ApiJson<DecisionInput>) -> ApiResult<Json<Inspection>> {
+pub async fn verify_inspection(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((id, iid)): Path<(String, String)>,
+    ApiJson(input): ApiJson<DecisionInput>,
+) -> ApiResult<Json<Inspection>> {
     caller.require(&[Role::Operator], "review inspections")?;
     let note = input.note()?;
     let pid: ProductId = parse_id("id", &id)?;
     let iid: InspectionId = parse_id("iid", &iid)?;
     let now = state.clock.now();
-    let review = Review { decision: input.decision, reviewed_by: caller.account.id, reviewed_at: now, note: note.clone() };
-    let entry = audit(&caller, now, "inspection.review", iid, json!({"product": pid, "decision": input.decision, "note": note, "basis": "Order 117 Art. 27"}));
+    let review =
+        Review { decision: input.decision, reviewed_by: caller.account.id, reviewed_at: now, note: note.clone() };
+    let entry = audit(
+        &caller,
+        now,
+        "inspection.review",
+        iid,
+        json!({"product": pid, "decision": input.decision, "note": note, "basis": "Order 117 Art. 27"}),
+    );
     let i = state.store.review_inspection(pid, iid, &review, entry).await.map_err(|e| match e {
         clearcast_store::StoreError::NotFound => ApiError::not_found("inspection"),
         other => other.into(),

@@ -34,7 +34,9 @@ async fn own_room(state: &AppState, caller: &Caller, id: &str) -> ApiResult<(Par
     if caller.role() != Role::Operator && room.owner != Some(caller.account.id) {
         return Err(ApiError::forbidden("this room operator belongs to another account"));
     }
-    let PartyId::RoomOperator(rid) = room.id else { return Err(ApiError::internal("room operator id of another kind")) };
+    let PartyId::RoomOperator(rid) = room.id else {
+        return Err(ApiError::internal("room operator id of another kind"));
+    };
     Ok((room, rid))
 }
 
@@ -42,9 +44,17 @@ async fn own_room(state: &AppState, caller: &Caller, id: &str) -> ApiResult<(Par
 #[utoipa::path(post, path = "/api/v1/room-operators/{id}/roster", tag = "room operators", params(("id" = String, Path)),
     request_body = RosterInput, security(("bearer" = [])),
     responses((status = 201, body = RosterEntry), (status = 403, body = crate::error::Problem), (status = 409, body = crate::error::Problem)))]
-pub async fn add(State(state): State<AppState>, caller: Caller, Path(id): Path<String>, ApiJson(input): ApiJson<RosterInput>) -> ApiResult<(StatusCode, Json<RosterEntry>)> {
+pub async fn add(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    ApiJson(input): ApiJson<RosterInput>,
+) -> ApiResult<(StatusCode, Json<RosterEntry>)> {
     let (_, rid) = own_room(&state, &caller, &id).await?;
-    let aid: AnchorId = input.anchor_id.parse().map_err(|e: clearcast_domain::ids::IdError| ApiError::invalid("anchor_id", e.code(), e.to_string()))?;
+    let aid: AnchorId = input
+        .anchor_id
+        .parse()
+        .map_err(|e: clearcast_domain::ids::IdError| ApiError::invalid("anchor_id", e.code(), e.to_string()))?;
     if state.store.get_anchor(aid).await?.is_none() {
         return Err(ApiError::invalid("anchor_id", "unknown_anchor", format!("no anchor {aid}")));
     }
@@ -57,14 +67,22 @@ pub async fn add(State(state): State<AppState>, caller: Caller, Path(id): Path<S
 #[utoipa::path(post, path = "/api/v1/room-operators/{id}/roster/{anchor_id}/confirm", tag = "room operators",
     params(("id" = String, Path), ("anchor_id" = String, Path)), security(("bearer" = [])),
     responses((status = 200, body = RosterEntry), (status = 404, body = crate::error::Problem), (status = 422, body = crate::error::Problem)))]
-pub async fn confirm(State(state): State<AppState>, caller: Caller, Path((id, anchor_id)): Path<(String, String)>) -> ApiResult<Json<RosterEntry>> {
+pub async fn confirm(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((id, anchor_id)): Path<(String, String)>,
+) -> ApiResult<Json<RosterEntry>> {
     let (_, rid) = own_room(&state, &caller, &id).await?;
     let aid: AnchorId = parse_id("anchor_id", &anchor_id)?;
     let anchor = state.store.get_anchor(aid).await?.ok_or_else(|| ApiError::not_found("anchor"))?;
     let now = state.clock.now();
     if status(anchor.verification.as_ref(), now) != VerificationStatus::Verified {
-        return Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "anchor_unverified", "the platform has not verified this anchor (or the verification expired); confirm after it does")
-            .field("anchor_id", "anchor_unverified", "anchor is not currently verified"));
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "anchor_unverified",
+            "the platform has not verified this anchor (or the verification expired); confirm after it does",
+        )
+        .field("anchor_id", "anchor_unverified", "anchor is not currently verified"));
     }
     let entry = state.store.roster_confirm(rid, aid, now).await.map_err(|e| match e {
         clearcast_store::StoreError::NotFound => ApiError::not_found("roster entry"),
@@ -76,8 +94,14 @@ pub async fn confirm(State(state): State<AppState>, caller: Caller, Path((id, an
 /// The roster.
 #[utoipa::path(get, path = "/api/v1/room-operators/{id}/roster", tag = "room operators", params(("id" = String, Path)), security(("bearer" = [])),
     responses((status = 200, body = List<RosterEntry>)))]
-pub async fn list(State(state): State<AppState>, _caller: Caller, Path(id): Path<String>) -> ApiResult<Json<List<RosterEntry>>> {
+pub async fn list(
+    State(state): State<AppState>,
+    _caller: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<List<RosterEntry>>> {
     let room = parties::load(&state, PartyKind::RoomOperator, "id", &id).await?;
-    let PartyId::RoomOperator(rid) = room.id else { return Err(ApiError::internal("room operator id of another kind")) };
+    let PartyId::RoomOperator(rid) = room.id else {
+        return Err(ApiError::internal("room operator id of another kind"));
+    };
     Ok(Json(List { items: state.store.roster_list(rid).await?, next_cursor: None }))
 }

@@ -132,10 +132,14 @@ impl TestApp {
         let name = format!("{}-{}", role.as_str().replace('_', "-"), &uuid_hex()[..10]);
         let password = "a long enough password";
         if role.self_service() {
-            let a = self.post("/api/v1/accounts", None, json!({"username": name, "password": password, "role": role})).await;
+            let a = self
+                .post("/api/v1/accounts", None, json!({"username": name, "password": password, "role": role}))
+                .await;
             assert_eq!(a.status, 201, "sign up: {}", a.body);
         } else {
-            clearcast_server::api::accounts::create_account(&self.state, &name, password, role).await.expect("staff account");
+            clearcast_server::api::accounts::create_account(&self.state, &name, password, role)
+                .await
+                .expect("staff account");
         }
         self.login(&name, password).await
     }
@@ -152,7 +156,10 @@ pub fn uscc(n: u32) -> String {
 
 /// A valid ID number for someone born on `birth` (YYYYMMDD), distinct per `n`.
 pub fn id_number(birth: &str, n: u32) -> String {
-    clearcast_domain::id_number::IdNumber::complete(&format!("330106{birth}{:03}", n % 1000)).unwrap().expose().to_string()
+    clearcast_domain::id_number::IdNumber::complete(&format!("330106{birth}{:03}", n % 1000))
+        .unwrap()
+        .expose()
+        .to_string()
 }
 
 /// A party registration body.
