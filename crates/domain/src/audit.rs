@@ -77,9 +77,15 @@ pub fn link(prev: Option<(i64, &str)>, entry: AuditEntry) -> ChainedEntry {
 
 /// The first entry whose hash or link does not hold, if any.
 pub fn verify_chain(entries: &[ChainedEntry]) -> Result<(), i64> {
-    let mut prev = GENESIS.to_string();
+    verify_chain_from(0, GENESIS, entries)
+}
+
+/// Like [`verify_chain`] for a chain whose entries up to `after_seq` were archived, leaving the
+/// checkpoint hash `after_hash`.
+pub fn verify_chain_from(after_seq: i64, after_hash: &str, entries: &[ChainedEntry]) -> Result<(), i64> {
+    let mut prev = after_hash.to_string();
     for (i, e) in entries.iter().enumerate() {
-        if e.seq != i as i64 + 1 || e.prev_hash != prev || chain_hash(&prev, e.seq, &e.entry) != e.hash {
+        if e.seq != after_seq + i as i64 + 1 || e.prev_hash != prev || chain_hash(&prev, e.seq, &e.entry) != e.hash {
             return Err(e.seq);
         }
         prev = e.hash.clone();

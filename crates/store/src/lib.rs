@@ -188,8 +188,44 @@ pub trait Store: Send + Sync + 'static {
         audit: AuditEntry,
     ) -> StoreResult<Inspection>;
 
-    /// Appends an audit entry on its own.
-    async fn audit_append(&self, entry: AuditEntry) -> StoreResult<ChainedEntry>;
-    /// Audit entries after `after_seq`, at most `limit`.
-    async fn audit_list(&self, after_seq: i64, limit: u32) -> StoreResult<Vec<ChainedEntry>>;
+    /// Appends an audit entry (platform stream) on its own.
+    async fn audit_append(&self, entry: AuditEntry) -> StoreResult<ChainedEntry> {
+        self.record_append(PLATFORM_STREAM, entry).await
+    }
+    /// Platform-stream entries after `after_seq`, at most `limit`.
+    async fn audit_list(&self, after_seq: i64, limit: u32) -> StoreResult<Vec<ChainedEntry>> {
+        self.record_list(PLATFORM_STREAM, after_seq, limit).await
+    }
+    /// Appends a record to a stream (`platform`, or a show id).
+    async fn record_append(&self, stream: &str, entry: AuditEntry) -> StoreResult<ChainedEntry>;
+    /// A stream's records after `after_seq`, at most `limit` (1-10000).
+    async fn record_list(&self, stream: &str, after_seq: i64, limit: u32) -> StoreResult<Vec<ChainedEntry>>;
+    /// Every stream with its head and archive checkpoint.
+    async fn record_streams(&self) -> StoreResult<Vec<StreamHead>>;
+    /// Removes a stream's records up to `through_seq` (already written to `file` by the caller)
+    /// and leaves a checkpoint so the rest still verifies. The only deletion path, used by
+    /// `clearcast records archive` for records past retention.
+    async fn archive_records(
+        &self,
+        stream: &str,
+        through_seq: i64,
+        archived_at: DateTime<Utc>,
+        file: &str,
+    ) -> StoreResult<()>;
+}
+
+/// The stream of platform-level records (operator actions, change requests).
+pub const PLATFORM_STREAM: &str = "platform";
+
+/// A record stream's head.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StreamHead {
+    /// `platform` or a show id.
+    pub stream: String,
+    /// Sequence number of the last record.
+    pub seq: i64,
+    /// Hash of the last record.
+    pub hash: String,
+    /// `(through_seq, hash)` of the archive checkpoint, if records were archived.
+    pub checkpoint: Option<(i64, String)>,
 }

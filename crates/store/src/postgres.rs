@@ -15,6 +15,9 @@ pub struct PgStore {
 }
 
 impl PgStore {
+    /// Statements that let the archive delete records inside its transaction, and restore the guard.
+    const ALLOW_DELETE: &'static [&'static str] = &["ALTER TABLE records DISABLE TRIGGER records_no_change"];
+    const FORBID_DELETE: &'static [&'static str] = &["ALTER TABLE records ENABLE TRIGGER records_no_change"];
     const BACKEND: &'static str = "postgres";
 
     /// Connects to a `postgres://` URL and runs the migrations.

@@ -87,18 +87,27 @@ macro_rules! impl_store {
             })
         }
 
-        async fn append_audit(tx: &mut Tx, entry: AuditEntry) -> StoreResult<ChainedEntry> {
-            let head = sqlx::query(concat!("SELECT seq, hash FROM audit_head WHERE id = 1", $lock))
+        /// Appends to one record stream inside `tx`. The stream's head row is locked (PostgreSQL) or
+        /// the single writer holds it (SQLite), so appends to different streams never wait on each
+        /// other.
+        async fn append_record(tx: &mut Tx, stream: &str, entry: AuditEntry) -> StoreResult<ChainedEntry> {
+            sqlx::query("INSERT INTO record_heads (stream, seq, hash) VALUES ($1, 0, $2) ON CONFLICT (stream) DO NOTHING")
+                .bind(stream)
+                .bind(clearcast_domain::audit::GENESIS)
+                .execute(&mut **tx)
+                .await?;
+            let head = sqlx::query(concat!("SELECT seq, hash FROM record_heads WHERE stream = $1", $lock))
+                .bind(stream)
                 .fetch_one(&mut **tx)
                 .await?;
             let seq: i64 = head.try_get("seq")?;
             let hash: String = head.try_get("hash")?;
-            let prev = (seq > 0).then_some((seq, hash.as_str()));
-            let c = link(prev, entry);
+            let c = link(Some((seq, hash.as_str())), entry);
             sqlx::query(
-                "INSERT INTO audit_log (seq, at, actor, action, subject, detail, prev_hash, hash) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                "INSERT INTO records (stream, seq, at, actor, action, subject, detail, prev_hash, hash) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
             )
+            .bind(stream)
             .bind(c.seq)
             .bind(c.entry.at)
             .bind(c.entry.actor.to_string())
@@ -109,12 +118,18 @@ macro_rules! impl_store {
             .bind(&c.hash)
             .execute(&mut **tx)
             .await?;
-            sqlx::query("UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1")
+            sqlx::query("UPDATE record_heads SET seq = $1, hash = $2 WHERE stream = $3")
                 .bind(c.seq)
                 .bind(&c.hash)
+                .bind(stream)
                 .execute(&mut **tx)
                 .await?;
             Ok(c)
+        }
+
+        /// Operator actions go to the platform stream.
+        async fn append_audit(tx: &mut Tx, entry: AuditEntry) -> StoreResult<ChainedEntry> {
+            append_record(tx, crate::PLATFORM_STREAM, entry).await
         }
 
         const PARTY_COLS: &str = "id, kind, owner_id, registered_by, legal_name, uscc, id_number_enc, address, contact, licences, verification, created_at";
@@ -814,20 +829,81 @@ macro_rules! impl_store {
                 Ok(i)
             }
 
-            async fn audit_append(&self, entry: AuditEntry) -> StoreResult<ChainedEntry> {
+            async fn record_append(&self, stream: &str, entry: AuditEntry) -> StoreResult<ChainedEntry> {
                 let mut tx = self.begin().await?;
-                let c = append_audit(&mut tx, entry).await?;
+                let c = append_record(&mut tx, stream, entry).await?;
                 tx.commit().await?;
                 Ok(c)
             }
 
-            async fn audit_list(&self, after_seq: i64, limit: u32) -> StoreResult<Vec<ChainedEntry>> {
-                let rows = sqlx::query("SELECT seq, at, actor, action, subject, detail, prev_hash, hash FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT $2")
-                    .bind(after_seq)
-                    .bind(i64::from(limit.clamp(1, 10_000)))
-                    .fetch_all(self.reader())
-                    .await?;
+            async fn record_list(&self, stream: &str, after_seq: i64, limit: u32) -> StoreResult<Vec<ChainedEntry>> {
+                let rows = sqlx::query(
+                    "SELECT seq, at, actor, action, subject, detail, prev_hash, hash FROM records \
+                     WHERE stream = $1 AND seq > $2 ORDER BY seq LIMIT $3",
+                )
+                .bind(stream)
+                .bind(after_seq)
+                .bind(i64::from(limit.clamp(1, 10_000)))
+                .fetch_all(self.reader())
+                .await?;
                 rows.iter().map(chained_from).collect()
+            }
+
+            async fn record_streams(&self) -> StoreResult<Vec<crate::StreamHead>> {
+                let rows = sqlx::query(
+                    "SELECT h.stream, h.seq, h.hash, c.through_seq, c.hash AS checkpoint_hash \
+                     FROM record_heads h LEFT JOIN record_checkpoints c ON c.stream = h.stream ORDER BY h.stream",
+                )
+                .fetch_all(self.reader())
+                .await?;
+                rows.iter()
+                    .map(|r| {
+                        let through: Option<i64> = r.try_get("through_seq")?;
+                        let chash: Option<String> = r.try_get("checkpoint_hash")?;
+                        Ok(crate::StreamHead {
+                            stream: r.try_get("stream")?,
+                            seq: r.try_get("seq")?,
+                            hash: r.try_get("hash")?,
+                            checkpoint: through.zip(chash),
+                        })
+                    })
+                    .collect()
+            }
+
+            async fn archive_records(&self, stream: &str, through_seq: i64, archived_at: DateTime<Utc>, file: &str) -> StoreResult<()> {
+                let mut tx = self.begin().await?;
+                let row = sqlx::query("SELECT hash FROM records WHERE stream = $1 AND seq = $2")
+                    .bind(stream)
+                    .bind(through_seq)
+                    .fetch_optional(&mut *tx)
+                    .await?
+                    .ok_or(StoreError::NotFound)?;
+                let hash: String = row.try_get("hash")?;
+                for stmt in <$ty>::ALLOW_DELETE {
+                    sqlx::query(stmt).execute(&mut *tx).await?;
+                }
+                sqlx::query("DELETE FROM records WHERE stream = $1 AND seq <= $2")
+                    .bind(stream)
+                    .bind(through_seq)
+                    .execute(&mut *tx)
+                    .await?;
+                for stmt in <$ty>::FORBID_DELETE {
+                    sqlx::query(stmt).execute(&mut *tx).await?;
+                }
+                sqlx::query(
+                    "INSERT INTO record_checkpoints (stream, through_seq, hash, archived_at, archive_file) VALUES ($1, $2, $3, $4, $5) \
+                     ON CONFLICT (stream) DO UPDATE SET through_seq = excluded.through_seq, hash = excluded.hash, \
+                     archived_at = excluded.archived_at, archive_file = excluded.archive_file",
+                )
+                .bind(stream)
+                .bind(through_seq)
+                .bind(hash)
+                .bind(archived_at)
+                .bind(file)
+                .execute(&mut *tx)
+                .await?;
+                tx.commit().await?;
+                Ok(())
             }
         }
     };

@@ -21,6 +21,9 @@ pub struct SqliteStore {
 }
 
 impl SqliteStore {
+    /// Statements that let the archive delete records inside its transaction, and restore the guard.
+    const ALLOW_DELETE: &'static [&'static str] = &["DROP TRIGGER records_no_delete"];
+    const FORBID_DELETE: &'static [&'static str] = &["CREATE TRIGGER records_no_delete BEFORE DELETE ON records BEGIN SELECT RAISE(ABORT, 'records are append-only'); END"];
     const BACKEND: &'static str = "sqlite";
 
     /// Opens (creating if needed) the database file at `path` and runs the migrations.

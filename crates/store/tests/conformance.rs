@@ -1303,13 +1303,13 @@ async fn case_audit_append_only(store: &dyn Store, raw: &Raw) {
     let before = store.audit_list(0, 1000).await.expect("list");
     assert_eq!(before.len(), 3);
 
-    let update = raw.execute("UPDATE audit_log SET action = 'x'").await;
+    let update = raw.execute("UPDATE records SET action = 'x'").await;
     match update {
-        Ok(n) => panic!("UPDATE audit_log succeeded ({n} rows)"),
+        Ok(n) => panic!("UPDATE records succeeded ({n} rows)"),
         Err(e) => assert!(e.to_string().contains("append-only"), "refused for the right reason: {e}"),
     }
-    let delete = raw.execute("DELETE FROM audit_log WHERE seq = 2").await;
-    assert!(delete.is_err(), "DELETE FROM audit_log succeeded: {delete:?}");
+    let delete = raw.execute("DELETE FROM records WHERE seq = 2").await;
+    assert!(delete.is_err(), "DELETE FROM records succeeded: {delete:?}");
     // The same kind of connection may write elsewhere, so the refusal is the audit log's own rule.
     assert_eq!(raw.execute("UPDATE accounts SET role = role").await.expect("an ordinary update"), 1);
 
