@@ -56,6 +56,16 @@ impl ApiError {
         self
     }
 
+    /// Names `field` on a 409 identity or name conflict (`duplicate_identity`, `username_taken`).
+    pub fn conflict_field(self, field: &str) -> Self {
+        if self.status == StatusCode::CONFLICT && matches!(self.code, "duplicate_identity" | "username_taken") {
+            let (code, detail) = (self.code, self.detail.clone());
+            self.field(field, code, detail)
+        } else {
+            self
+        }
+    }
+
     /// 404 for a missing resource.
     pub fn not_found(what: &str) -> Self {
         Self::new(StatusCode::NOT_FOUND, "not_found", format!("{what} not found"))

@@ -43,8 +43,12 @@ pub fn json_error(path: String, e: serde_json::Error) -> ApiError {
             let clean = msg.split(" at line ").next().unwrap_or(&msg).to_string();
             let (field, code) = if clean.starts_with("missing field") {
                 (join(&path, &backticked(&clean).unwrap_or_default()), "required")
-            } else if clean.starts_with("unknown field") {
-                (join(&path, &backticked(&clean).unwrap_or_default()), "unknown_field")
+            } else if clean.starts_with("unknown field") || clean.starts_with("duplicate field") {
+                // The path already ends in the offending key.
+                let name = backticked(&clean).unwrap_or_default();
+                let field =
+                    if path == name || path.ends_with(&format!(".{name}")) { path.clone() } else { join(&path, &name) };
+                (field, if clean.starts_with("unknown") { "unknown_field" } else { "duplicate_field" })
             } else if clean.starts_with("unknown variant") {
                 (if path.is_empty() { "body".into() } else { path.clone() }, "unknown_value")
             } else {
@@ -89,12 +93,21 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
                 ApiError::new(StatusCode::BAD_REQUEST, "unreadable_body", rej.body_text())
             }
         })?;
-        let mut de = serde_json::Deserializer::from_slice(&bytes);
-        let value: T = serde_path_to_error::deserialize(&mut de).map_err(|e| {
+        // Every request body is an object; parsing to a tree first refuses arrays, which serde's
+        // derived structs would otherwise accept positionally.
+        let tree: serde_json::Value = serde_json::from_slice(&bytes).map_err(|e| json_error(String::new(), e))?;
+        if !tree.is_object() {
+            return Err(ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "validation_failed",
+                "the body must be a JSON object",
+            )
+            .field("body", "invalid_type", "expected a JSON object"));
+        }
+        let value: T = serde_path_to_error::deserialize(tree).map_err(|e| {
             let path = e.path().to_string();
             json_error(path, e.into_inner())
         })?;
-        de.end().map_err(|e| json_error(String::new(), e))?;
         Ok(ApiJson(value))
     }
 }

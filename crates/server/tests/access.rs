@@ -25,9 +25,7 @@ fn created_id(a: &Answer, what: &str) -> String {
 
 /// Registers a party of the kind served under `/api/v1/{kind_path}` and returns its id.
 async fn register_party(app: &TestApp, token: &str, kind_path: &str, n: u32) -> String {
-    let a = app
-        .post(&format!("/api/v1/{kind_path}"), Some(token), party_body("杭州测试有限公司", n))
-        .await;
+    let a = app.post(&format!("/api/v1/{kind_path}"), Some(token), party_body("杭州测试有限公司", n)).await;
     created_id(&a, kind_path)
 }
 
@@ -116,45 +114,58 @@ enum Expect {
 const S200: Expect = Expect::Allowed(200);
 const S201: Expect = Expect::Allowed(201);
 const S204: Expect = Expect::Allowed(204);
-const NO: Expect = Expect::Forbidden;
-const RO: Expect = Expect::ReadOnly;
+const DENY: Expect = Expect::Forbidden;
+const READ: Expect = Expect::ReadOnly;
 const ANON: Expect = Expect::Unauthenticated;
+
+/// The matrix: what each caller gets from each write endpoint. `World::request` says what is sent.
+#[rustfmt::skip]
+const MATRIX: [(&str, [Expect; 8]); 19] = [
+    //                          consumer merchant room_op anchor agency operator regulator anonymous
+    ("register merchant",      [DENY,    S201,    DENY,   DENY,  DENY,  S201,    READ,     ANON]),
+    ("register goods owner",   [DENY,    S201,    DENY,   DENY,  DENY,  S201,    READ,     ANON]),
+    ("register room operator", [DENY,    DENY,    S201,   DENY,  DENY,  S201,    READ,     ANON]),
+    ("register agency",        [DENY,    DENY,    DENY,   DENY,  S201,  S201,    READ,     ANON]),
+    ("register anchor",        [DENY,    DENY,    DENY,   S201,  DENY,  DENY,    READ,     ANON]),
+    ("list product",           [DENY,    S201,    DENY,   DENY,  DENY,  S201,    READ,     ANON]),
+    ("add qualification",      [DENY,    S201,    DENY,   DENY,  DENY,  S201,    READ,     ANON]),
+    ("add inspection",         [DENY,    S201,    DENY,   DENY,  DENY,  S201,    READ,     ANON]),
+    ("verify merchant",        [DENY,    DENY,    DENY,   DENY,  DENY,  S200,    READ,     ANON]),
+    ("verify goods owner",     [DENY,    DENY,    DENY,   DENY,  DENY,  S200,    READ,     ANON]),
+    ("verify room operator",   [DENY,    DENY,    DENY,   DENY,  DENY,  S200,    READ,     ANON]),
+    ("verify agency",          [DENY,    DENY,    DENY,   DENY,  DENY,  S200,    READ,     ANON]),
+    ("verify anchor",          [DENY,    DENY,    DENY,   DENY,  DENY,  S200,    READ,     ANON]),
+    ("verify qualification",   [DENY,    DENY,    DENY,   DENY,  DENY,  S200,    READ,     ANON]),
+    ("verify inspection",      [DENY,    DENY,    DENY,   DENY,  DENY,  S200,    READ,     ANON]),
+    ("record training",        [DENY,    DENY,    DENY,   DENY,  DENY,  S201,    READ,     ANON]),
+    ("blacklist anchor",       [DENY,    DENY,    DENY,   DENY,  DENY,  S204,    READ,     ANON]),
+    ("add to roster",          [DENY,    DENY,    S201,   DENY,  DENY,  S201,    READ,     ANON]),
+    ("confirm roster entry",   [DENY,    DENY,    S200,   DENY,  DENY,  S200,    READ,     ANON]),
+];
 
 impl Expect {
     fn holds(self, a: &Answer) -> bool {
         match self {
             Expect::Allowed(s) => a.status == s,
             Expect::Forbidden => a.status == 403 && a.code() == "forbidden" && a.content_type == PROBLEM,
-            Expect::ReadOnly => {
-                a.status == 403 && a.code() == "regulator_read_only" && a.content_type == PROBLEM
-            }
-            Expect::Unauthenticated => {
-                a.status == 401 && a.code() == "unauthorized" && a.content_type == PROBLEM
-            }
+            Expect::ReadOnly => a.status == 403 && a.code() == "regulator_read_only" && a.content_type == PROBLEM,
+            Expect::Unauthenticated => a.status == 401 && a.code() == "unauthorized" && a.content_type == PROBLEM,
         }
     }
 }
 
-/// One write endpoint: every caller POSTs `body(column, n)` to `path` (`n` is unique per cell,
-/// for identities that must not repeat). In a `fresh` row each caller is a new account of its
-/// role that has registered nothing yet (registrations are one per account); otherwise the
-/// shared accounts of the world are used, which own the merchant, room, anchor and agency.
-struct Row {
-    what: &'static str,
+/// The request a matrix row sends: every caller POSTs `body(column, n)` to `path` (`n` is unique
+/// per cell, for identities that must not repeat). In a `fresh` request each caller is a new
+/// account of its role that has registered nothing yet (registrations are one per account);
+/// otherwise the world's shared accounts are used, which own the merchant, room, anchor and agency.
+struct Request {
     path: String,
     fresh: bool,
     body: Box<dyn Fn(usize, u32) -> Value>,
-    expect: [Expect; 8],
 }
 
-fn row(
-    what: &'static str,
-    path: String,
-    fresh: bool,
-    body: impl Fn(usize, u32) -> Value + 'static,
-    expect: [Expect; 8],
-) -> Row {
-    Row { what, path, fresh, body: Box::new(body), expect }
+fn request(path: String, fresh: bool, body: impl Fn(usize, u32) -> Value + 'static) -> Request {
+    Request { path, fresh, body: Box::new(body) }
 }
 
 /// Everything the matrix acts on, owned by one shared account per role.
@@ -180,7 +191,7 @@ impl World {
     async fn new() -> World {
         let app = TestApp::spawn().await;
         let mut tokens = HashMap::new();
-        for role in clearcast_domain::account::Role::ALL {
+        for role in Role::ALL {
             tokens.insert(role, app.user(role).await);
         }
         let op = tokens[&Role::Operator].clone();
@@ -191,13 +202,9 @@ impl World {
         let agency = register_party(&app, &tokens[&Role::Agency], "agencies", 4).await;
         let p = app.post("/api/v1/products", Some(&mt), product_body(&goods_owner, &merchant)).await;
         let product = created_id(&p, "product");
-        let q = app
-            .post(&format!("/api/v1/products/{product}/qualifications"), Some(&mt), qualification_body())
-            .await;
+        let q = app.post(&format!("/api/v1/products/{product}/qualifications"), Some(&mt), qualification_body()).await;
         let qualification = created_id(&q, "qualification");
-        let i = app
-            .post(&format!("/api/v1/products/{product}/inspections"), Some(&mt), inspection_body())
-            .await;
+        let i = app.post(&format!("/api/v1/products/{product}/inspections"), Some(&mt), inspection_body()).await;
         let inspection = created_id(&i, "inspection");
         let a = app.post("/api/v1/anchors", Some(&tokens[&Role::Anchor]), anchor_body(1)).await;
         let anchor = created_id(&a, "anchor");
@@ -234,39 +241,62 @@ impl World {
         }
     }
 
-    fn rows(&self) -> Vec<Row> {
-        let (g, m, p, room) = (self.goods_owner.clone(), self.merchant.clone(), &self.product, &self.room);
-        let pool = self.roster_pool.clone();
+    /// What the matrix row `what` sends.
+    fn request(&self, what: &str) -> Request {
+        let (p, room) = (&self.product, &self.room);
         let party = |name: &'static str| move |_: usize, n: u32| party_body(name, 1000 + n);
         let fixed = |v: Value| move |_: usize, _: u32| v.clone();
-        #[rustfmt::skip]
-        let rows = vec![
-            //                                                                                   consumer merchant room_op anchor agency operator regulator anonymous
-            row("register merchant", "/api/v1/merchants".into(), true, party("好物电子商务有限公司"), [NO, S201, NO, NO, NO, S201, RO, ANON]),
-            row("register goods owner", "/api/v1/goods-owners".into(), true, party("好物品牌管理有限公司"), [NO, S201, NO, NO, NO, S201, RO, ANON]),
-            row("register room operator", "/api/v1/room-operators".into(), true, party("好物直播有限公司"), [NO, NO, S201, NO, NO, S201, RO, ANON]),
-            row("register agency", "/api/v1/agencies".into(), true, party("星光经纪有限公司"), [NO, NO, NO, NO, S201, S201, RO, ANON]),
-            row("register anchor", "/api/v1/anchors".into(), true, |_, n| anchor_body(100 + n), [NO, NO, NO, S201, NO, NO, RO, ANON]),
-            row("list product", "/api/v1/products".into(), false, move |_, _| product_body(&g, &m), [NO, S201, NO, NO, NO, S201, RO, ANON]),
-            row("add qualification", format!("/api/v1/products/{p}/qualifications"), false, fixed(qualification_body()), [NO, S201, NO, NO, NO, S201, RO, ANON]),
-            row("add inspection", format!("/api/v1/products/{p}/inspections"), false, fixed(inspection_body()), [NO, S201, NO, NO, NO, S201, RO, ANON]),
-            row("verify merchant", format!("/api/v1/merchants/{}/verify", self.merchant), false, fixed(approve()), [NO, NO, NO, NO, NO, S200, RO, ANON]),
-            row("verify goods owner", format!("/api/v1/goods-owners/{}/verify", self.goods_owner), false, fixed(approve()), [NO, NO, NO, NO, NO, S200, RO, ANON]),
-            row("verify room operator", format!("/api/v1/room-operators/{room}/verify"), false, fixed(approve()), [NO, NO, NO, NO, NO, S200, RO, ANON]),
-            row("verify agency", format!("/api/v1/agencies/{}/verify", self.agency), false, fixed(approve()), [NO, NO, NO, NO, NO, S200, RO, ANON]),
-            row("verify anchor", format!("/api/v1/anchors/{}/verify", self.anchor), false, fixed(approve()), [NO, NO, NO, NO, NO, S200, RO, ANON]),
-            row("verify qualification", format!("/api/v1/products/{p}/qualifications/{}/verify", self.qualification), false, fixed(approve()), [NO, NO, NO, NO, NO, S200, RO, ANON]),
-            row("verify inspection", format!("/api/v1/products/{p}/inspections/{}/verify", self.inspection), false, fixed(approve()), [NO, NO, NO, NO, NO, S200, RO, ANON]),
-            row("record training", format!("/api/v1/anchors/{}/training", self.anchor), false,
-                fixed(json!({"kind": "pre_first_show", "completed_on": "2026-11-20", "provider": "平台学院", "hours": 2})), [NO, NO, NO, NO, NO, S201, RO, ANON]),
-            row("blacklist anchor", format!("/api/v1/anchors/{}/blacklist", self.blacklist_target), false,
-                fixed(json!({"reason": "多次虚假宣传 (Art. 14)"})), [NO, NO, NO, NO, NO, S204, RO, ANON]),
-            row("add to roster", format!("/api/v1/room-operators/{room}/roster"), false,
-                move |col, _| json!({"anchor_id": pool[col]}), [NO, NO, S201, NO, NO, S201, RO, ANON]),
-            row("confirm roster entry", format!("/api/v1/room-operators/{room}/roster/{}/confirm", self.to_confirm), false,
-                fixed(json!({})), [NO, NO, S200, NO, NO, S200, RO, ANON]),
-        ];
-        rows
+        let verify = |path: String| request(path, false, fixed(approve()));
+        match what {
+            "register merchant" => request("/api/v1/merchants".into(), true, party("好物电子商务有限公司")),
+            "register goods owner" => request("/api/v1/goods-owners".into(), true, party("好物品牌管理有限公司")),
+            "register room operator" => request("/api/v1/room-operators".into(), true, party("好物直播有限公司")),
+            "register agency" => request("/api/v1/agencies".into(), true, party("星光经纪有限公司")),
+            "register anchor" => request("/api/v1/anchors".into(), true, |_, n| anchor_body(100 + n)),
+            "list product" => {
+                let (g, m) = (self.goods_owner.clone(), self.merchant.clone());
+                request("/api/v1/products".into(), false, move |_, _| product_body(&g, &m))
+            }
+            "add qualification" => {
+                request(format!("/api/v1/products/{p}/qualifications"), false, fixed(qualification_body()))
+            }
+            "add inspection" => request(format!("/api/v1/products/{p}/inspections"), false, fixed(inspection_body())),
+            "verify merchant" => verify(format!("/api/v1/merchants/{}/verify", self.merchant)),
+            "verify goods owner" => verify(format!("/api/v1/goods-owners/{}/verify", self.goods_owner)),
+            "verify room operator" => verify(format!("/api/v1/room-operators/{room}/verify")),
+            "verify agency" => verify(format!("/api/v1/agencies/{}/verify", self.agency)),
+            "verify anchor" => verify(format!("/api/v1/anchors/{}/verify", self.anchor)),
+            "verify qualification" => {
+                verify(format!("/api/v1/products/{p}/qualifications/{}/verify", self.qualification))
+            }
+            "verify inspection" => verify(format!("/api/v1/products/{p}/inspections/{}/verify", self.inspection)),
+            "record training" => request(
+                format!("/api/v1/anchors/{}/training", self.anchor),
+                false,
+                fixed(
+                    json!({"kind": "pre_first_show", "completed_on": "2026-11-20", "provider": "平台学院", "hours": 2}),
+                ),
+            ),
+            "blacklist anchor" => request(
+                format!("/api/v1/anchors/{}/blacklist", self.blacklist_target),
+                false,
+                fixed(json!({"reason": "多次虚假宣传 (Art. 14)"})),
+            ),
+            "add to roster" => {
+                let pool = self.roster_pool.clone();
+                request(
+                    format!("/api/v1/room-operators/{room}/roster"),
+                    false,
+                    move |col, _| json!({"anchor_id": pool[col]}),
+                )
+            }
+            "confirm roster entry" => request(
+                format!("/api/v1/room-operators/{room}/roster/{}/confirm", self.to_confirm),
+                false,
+                fixed(json!({})),
+            ),
+            other => panic!("no request for matrix row {other:?}"),
+        }
     }
 }
 
@@ -277,30 +307,27 @@ async fn every_write_endpoint_answers_each_role_as_the_matrix_says() {
     let mut n = 0;
     let mut failures = Vec::new();
     let mut observed = String::new();
-    for row in world.rows() {
-        let mut line = format!("{:<24}", row.what);
-        for (col, (caller, expect)) in CALLERS.iter().zip(row.expect).enumerate() {
+    for (what, expected) in MATRIX {
+        let req = world.request(what);
+        let mut line = format!("{what:<24}");
+        for (col, (caller, expect)) in CALLERS.iter().zip(expected).enumerate() {
             n += 1;
             let token = match caller {
-                Some(role) if row.fresh => Some(app.user(*role).await),
+                Some(role) if req.fresh => Some(app.user(*role).await),
                 Some(role) => Some(world.tokens[role].clone()),
                 None => None,
             };
-            let a = app.post(&row.path, token.as_deref(), (row.body)(col, n)).await;
+            let a = app.post(&req.path, token.as_deref(), (req.body)(col, n)).await;
             line.push_str(&format!(" {:>3} {:<20}", a.status, a.code()));
             if !expect.holds(&a) {
-                failures.push(format!(
-                    "{} as {}: expected {expect:?}, got {} {}",
-                    row.what,
-                    caller_name(*caller),
-                    a.status,
-                    a.body
-                ));
+                let who = caller_name(*caller);
+                failures.push(format!("{what} as {who}: expected {expect:?}, got {} {}", a.status, a.body));
             }
         }
         observed.push_str(&line);
         observed.push('\n');
     }
+    println!("{observed}");
     assert!(failures.is_empty(), "{}\n\nobserved:\n{observed}", failures.join("\n"));
 }
 
@@ -543,8 +570,12 @@ async fn regulators_read_lists_and_the_audit_trail_and_consumers_do_not() {
 // ---------------------------------------------------------------------------------------------
 
 async fn sign_up(app: &TestApp, username: &str, role: &str) -> Answer {
-    app.post("/api/v1/accounts", None, json!({"username": username, "password": "a long enough password", "role": role}))
-        .await
+    app.post(
+        "/api/v1/accounts",
+        None,
+        json!({"username": username, "password": "a long enough password", "role": role}),
+    )
+    .await
 }
 
 #[tokio::test]
@@ -635,7 +666,11 @@ async fn staff_roles_are_not_self_service_and_user_names_are_unique() {
         assert_eq!(a.content_type, PROBLEM);
         // No account was made: the name is still free and cannot log in.
         let login = app
-            .post("/api/v1/auth/token", None, json!({"username": format!("sneaky-{role}"), "password": "a long enough password"}))
+            .post(
+                "/api/v1/auth/token",
+                None,
+                json!({"username": format!("sneaky-{role}"), "password": "a long enough password"}),
+            )
             .await;
         assert_eq!((login.status, login.code()), (401, "invalid_credentials"));
     }
@@ -646,9 +681,11 @@ async fn staff_roles_are_not_self_service_and_user_names_are_unique() {
         assert_eq!(a.body["role"], role);
     }
 
-    let dup = sign_up(&app, "self-consumer", "merchant").await;
-    assert_eq!((dup.status, dup.code()), (409, "username_taken"), "{}", dup.body);
-    assert_eq!(dup.content_type, PROBLEM);
+    for name in ["self-consumer", "Self-Consumer"] {
+        let dup = sign_up(&app, name, "merchant").await;
+        assert_eq!((dup.status, dup.code()), (409, "username_taken"), "{name}: {}", dup.body);
+        assert_eq!(dup.content_type, PROBLEM);
+    }
     // The original account is untouched.
     let token = app.login("self-consumer", "a long enough password").await;
     let me = app.get("/api/v1/accounts/me", Some(&token)).await;

@@ -1,6 +1,8 @@
 //! End-to-end flows over HTTP: from sign-up to an eligible product, verification expiry with the
 //! clock, each category's documents, the blacklist, and the demo platform's visible reasons.
 
+#![allow(clippy::unwrap_used)]
+
 mod common;
 
 use chrono::Duration;

@@ -12,6 +12,7 @@ pub mod crypto;
 mod error;
 mod postgres;
 mod sql;
+mod sql_shows;
 mod sqlite;
 pub mod testing;
 
@@ -20,13 +21,18 @@ use chrono::{DateTime, Utc};
 use clearcast_domain::account::Account;
 use clearcast_domain::anchor::{Anchor, RosterEntry, TrainingRecord};
 use clearcast_domain::audit::{AuditEntry, ChainedEntry};
+use clearcast_domain::change_request::{ChangeRequest, ChangeStatus};
 use clearcast_domain::id_number::IdNumber;
 use clearcast_domain::ids::{
     AccountId, AnchorId, InspectionId, MerchantId, ProductId, QualificationId, RoomOperatorId,
 };
+use clearcast_domain::ids::{ChangeRequestId, ShowId};
+use clearcast_domain::lineup::LineupItem;
 use clearcast_domain::party::{Party, PartyId, PartyKind};
+use clearcast_domain::product::Category;
 use clearcast_domain::product::Product;
 use clearcast_domain::qualification::{Inspection, Qualification, Review};
+use clearcast_domain::show::{Show, ShowStatus};
 use clearcast_domain::verification::Verification;
 
 pub use error::StoreError;
@@ -82,10 +88,57 @@ pub struct ProductFilter {
     pub category: Option<String>,
 }
 
+/// Filters for the show list.
+#[derive(Debug, Clone, Default)]
+pub struct ShowFilter {
+    /// Only shows in this state.
+    pub status: Option<ShowStatus>,
+    /// Only this room's shows.
+    pub room_operator: Option<RoomOperatorId>,
+}
+
+/// Shows, lineups, follows and change requests (the live-shows capability).
+#[async_trait]
+pub trait ShowStore: Send + Sync {
+    /// Creates a show with its `show.created` record (first of the show's stream).
+    async fn insert_show(&self, show: &Show, record: AuditEntry) -> StoreResult<()>;
+    /// A show with its roster.
+    async fn get_show(&self, id: ShowId) -> StoreResult<Option<Show>>;
+    /// Shows, oldest first.
+    async fn list_shows(&self, filter: &ShowFilter, page: &PageRequest) -> StoreResult<Page<Show>>;
+    /// Saves a show's state (status, pin, times, replay, roster, script) and appends `records` to
+    /// its stream, atomically. With `anchor`, the stream's new head is then recorded in the
+    /// platform stream, so a later rewrite of the show's chain cannot go unnoticed.
+    async fn save_show(&self, show: &Show, records: Vec<AuditEntry>, anchor: Option<AuditEntry>) -> StoreResult<()>;
+    /// Adds a lineup item with its record. `Conflict(already_in_lineup)` for a product already on it.
+    async fn lineup_add(&self, item: &LineupItem, record: AuditEntry) -> StoreResult<()>;
+    /// A show's lineup, in the order added.
+    async fn lineup_list(&self, show: ShowId) -> StoreResult<Vec<LineupItem>>;
+    /// Follows a room; false if already following.
+    async fn follow(&self, room: RoomOperatorId, account: AccountId, at: DateTime<Utc>) -> StoreResult<bool>;
+    /// Unfollows; false if not following.
+    async fn unfollow(&self, room: RoomOperatorId, account: AccountId) -> StoreResult<bool>;
+    /// Followers of a room.
+    async fn follower_count(&self, room: RoomOperatorId) -> StoreResult<u64>;
+    /// Categories on the room's lineups added since `since`.
+    async fn room_categories_since(&self, room: RoomOperatorId, since: DateTime<Utc>) -> StoreResult<Vec<Category>>;
+    /// Shows that went live in `[from, to)`.
+    async fn shows_started_between(&self, from: DateTime<Utc>, to: DateTime<Utc>) -> StoreResult<Vec<Show>>;
+    /// Records a reported change with its platform record.
+    async fn insert_change(&self, req: &ChangeRequest, record: AuditEntry) -> StoreResult<()>;
+    /// A change request.
+    async fn get_change(&self, id: ChangeRequestId) -> StoreResult<Option<ChangeRequest>>;
+    /// Change requests, oldest first, optionally only in one state.
+    async fn list_changes(&self, status: Option<ChangeStatus>, page: &PageRequest) -> StoreResult<Page<ChangeRequest>>;
+    /// Saves a decided request; when `apply` is given, the party's name, address and contact are
+    /// replaced by it in the same transaction.
+    async fn decide_change(&self, req: &ChangeRequest, apply: Option<&Party>, record: AuditEntry) -> StoreResult<()>;
+}
+
 /// Everything clearcast remembers. Both backends implement every method with the same meaning;
 /// `tests/conformance.rs` holds them to it.
 #[async_trait]
-pub trait Store: Send + Sync + 'static {
+pub trait Store: ShowStore + Send + Sync + 'static {
     /// `sqlite` or `postgres`.
     fn backend(&self) -> &'static str;
     /// Checks the database answers.

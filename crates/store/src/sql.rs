@@ -10,6 +10,8 @@ macro_rules! impl_store {
         use async_trait::async_trait;
         use chrono::{DateTime, NaiveDate, Utc};
         use clearcast_domain::account::{Account, Role};
+        #[allow(unused_imports)]
+        use clearcast_domain::product::Category as _CategoryCheck;
         use clearcast_domain::anchor::{Anchor, NewAnchor, RosterEntry, TrainingKind, TrainingRecord};
         use clearcast_domain::audit::{link, AuditEntry, ChainedEntry};
         use clearcast_domain::id_number::IdNumber;

@@ -60,7 +60,7 @@ pub async fn create_account(state: &AppState, username: &str, password: &str, ro
     let hash = hash_password_async(pw.expose().to_string()).await?;
     let account =
         Account { id: AccountId::generate(), username: name.as_str().to_string(), role, created_at: state.clock.now() };
-    state.store.create_account(&account, &hash).await?;
+    state.store.create_account(&account, &hash).await.map_err(|e| ApiError::from(e).conflict_field("username"))?;
     Ok(account)
 }
 

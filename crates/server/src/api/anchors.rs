@@ -40,7 +40,7 @@ pub async fn register(state: &AppState, caller: &Caller, input: &AnchorInput) ->
     }
     let anchor =
         Anchor { id: AnchorId::generate(), owner: caller.account.id, details, verification: None, created_at: now };
-    state.store.insert_anchor(&anchor).await?;
+    state.store.insert_anchor(&anchor).await.map_err(|e| ApiError::from(e).conflict_field("id_number"))?;
     Ok(anchor)
 }
 
@@ -185,8 +185,11 @@ pub async fn blacklist(
 ) -> ApiResult<StatusCode> {
     caller.require(&[Role::Operator], "blacklist anchors")?;
     let reason = input.reason.trim();
-    if reason.is_empty() || reason.chars().count() > 1000 {
-        return Err(ApiError::invalid("reason", "required", "say why, in at most 1000 characters"));
+    if reason.is_empty() {
+        return Err(ApiError::invalid("reason", "required", "say why"));
+    }
+    if reason.chars().count() > 1000 {
+        return Err(ApiError::invalid("reason", "too_long", "at most 1000 characters"));
     }
     let anchor = load(&state, "id", &id).await?;
     let now = state.clock.now();

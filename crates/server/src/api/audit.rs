@@ -7,7 +7,9 @@ use clearcast_domain::audit::{verify_chain, ChainedEntry};
 use serde::{Deserialize, Serialize};
 
 use crate::auth::Caller;
-use crate::error::ApiResult;
+use axum::http::StatusCode;
+
+use crate::error::{ApiError, ApiResult};
 use crate::extract::ApiQuery;
 use crate::state::AppState;
 use crate::views::List;
@@ -31,7 +33,21 @@ pub async fn list(
     ApiQuery(q): ApiQuery<AuditQuery>,
 ) -> ApiResult<Json<List<ChainedEntry>>> {
     caller.require(&[Role::Operator, Role::Regulator], "read the audit trail")?;
-    let limit = q.limit.unwrap_or(100).clamp(1, 1000);
+    let limit = q.limit.unwrap_or(100);
+    if !(1..=1000).contains(&limit) {
+        return Err(ApiError::new(StatusCode::BAD_REQUEST, "invalid_query", "limit must be 1-1000").field(
+            "limit",
+            "out_of_range",
+            "limit must be 1-1000",
+        ));
+    }
+    if q.cursor.is_some_and(|c| c < 0) {
+        return Err(ApiError::new(StatusCode::BAD_REQUEST, "invalid_query", "cursor must not be negative").field(
+            "cursor",
+            "out_of_range",
+            "cursor must not be negative",
+        ));
+    }
     let items = state.store.audit_list(q.cursor.unwrap_or(0), limit).await?;
     let next_cursor = (items.len() as u32 == limit).then(|| items.last().map(|e| e.seq.to_string())).flatten();
     Ok(Json(List { items, next_cursor }))

@@ -42,7 +42,11 @@ pub async fn register(state: &AppState, caller: &Caller, kind: PartyKind, input:
         verification: None,
         created_at: state.clock.now(),
     };
-    state.store.insert_party(&party).await?;
+    let field = match &party.details.identity {
+        clearcast_domain::party::LegalIdentity::Organisation(_) => "uscc",
+        clearcast_domain::party::LegalIdentity::NaturalPerson(_) => "id_number",
+    };
+    state.store.insert_party(&party).await.map_err(|e| ApiError::from(e).conflict_field(field))?;
     Ok(party)
 }
 

@@ -1,6 +1,6 @@
 //! The one test harness for HTTP tests: `TestApp::spawn()` starts the real server on port 0 with a
 //! fresh SQLite database and a manual clock, and offers a client and helpers to make accounts.
-#![allow(dead_code)]
+#![allow(dead_code, clippy::unwrap_used)]
 
 use std::sync::Arc;
 
