@@ -21,7 +21,7 @@ use utoipa::{Modify, OpenApi};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::api::{accounts, anchors, audit, eligibility, health, parties, products, roster};
+use crate::api::{accounts, anchors, audit, changes, eligibility, health, parties, products, reports, roster, shows};
 use crate::error::ApiError;
 use crate::extract::MAX_BODY_BYTES;
 use crate::state::AppState;
@@ -116,8 +116,22 @@ pub fn api_router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(products::add_inspection, products::list_inspections))
         .routes(routes!(products::verify_inspection))
         .routes(routes!(eligibility::get))
+        .routes(routes!(shows::create, shows::list))
+        .routes(routes!(shows::get))
+        .routes(routes!(shows::add_lineup, shows::list_lineup))
+        .routes(routes!(shows::start))
+        .routes(routes!(shows::pin))
+        .routes(routes!(shows::end))
+        .routes(routes!(shows::suspend))
+        .routes(routes!(shows::follow, shows::unfollow))
         .routes(routes!(audit::list))
         .routes(routes!(audit::verify))
+        .routes(routes!(audit::records))
+        .routes(routes!(reports::identity_report))
+        .routes(routes!(reports::key_rooms))
+        .routes(routes!(reports::room_tier))
+        .routes(routes!(changes::report, changes::list))
+        .routes(routes!(changes::verify))
         .split_for_parts()
 }
 

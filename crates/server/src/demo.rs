@@ -21,10 +21,18 @@ use clearcast_domain::uscc::Uscc;
 use clearcast_domain::verification::{Decision, Verification};
 use serde_json::json;
 
+use crate::api::shows::{self, PinInput};
 use crate::api::{accounts, anchors, parties, products};
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
+use crate::extract::ApiJson;
 use crate::state::AppState;
+use axum::extract::{Path, State};
+use axum::Json;
+use clearcast_domain::disclosure::AnchorRole;
+use clearcast_domain::ids::ShowId;
+use clearcast_domain::lineup::LineupInput;
+use clearcast_domain::show::ShowInput;
 
 /// One demo login.
 #[derive(Debug, Clone)]
@@ -603,5 +611,103 @@ pub async fn seed(state: &AppState) -> ApiResult<bool> {
         Some((90, true)),
     )
     .await?;
+
+    // Shows: two on air in 星光's room (one with an AI presenter), one scheduled for 王小明.
+    let room = caller(account(state, "xingguang").await?);
+    let item = |p: &Product, role: AnchorRole, price: i64, reference: Option<(i64, &str)>| LineupInput {
+        product_id: p.id.to_string(),
+        anchor_role: role,
+        commission_bps: if role == AnchorRole::OwnGoods { 0 } else { 2000 },
+        show_price_minor: price,
+        unit: None,
+        reference_price_minor: reference.map(|r| r.0),
+        reference_basis: reference.map(|r| r.1.to_string()),
+        purchase_limit: Some(5),
+    };
+    live_show(
+        state,
+        &room,
+        "双十二好物节 · 佳佳直播间",
+        &li.id,
+        false,
+        &[
+            item(&rice, AnchorRole::Commissioned, 5990, Some((6990, "直播前 7 日最低成交价"))),
+            item(&fishoil, AnchorRole::Commissioned, 9900, Some((12800, "品牌官方旗舰店标价"))),
+            item(&buds, AnchorRole::Advertising, 25900, None),
+        ],
+    )
+    .await?;
+    live_show(
+        state,
+        &room,
+        "AI 数字人夜场 · 居家清洁",
+        &li.id,
+        true,
+        &[item(&bleach, AnchorRole::Commissioned, 1590, None)],
+    )
+    .await?;
+    let _scheduled = shows::create(
+        State(state.clone()),
+        room.clone(),
+        ApiJson(ShowInput {
+            room_operator_id: None,
+            title: "明晚 8 点 · 小明哥数码专场".into(),
+            scheduled_start: now + Duration::days(1),
+            roster: vec![wang.id.to_string()],
+            stream_url: "https://live.clearcast.example/xingguang/xiaoming.m3u8".into(),
+            ai_presenter: false,
+            script: Some("今天给大家带来好物耳机，音质清晰，续航 30 小时。".into()),
+        }),
+    )
+    .await?;
     Ok(true)
+}
+
+/// Creates a show with one anchor and a lineup, starts it and pins the first item.
+async fn live_show(
+    state: &AppState,
+    room: &Caller,
+    title: &str,
+    anchor: &AnchorId,
+    ai: bool,
+    lineup: &[LineupInput],
+) -> ApiResult<ShowId> {
+    let (_, Json(show)) = shows::create(
+        State(state.clone()),
+        room.clone(),
+        ApiJson(ShowInput {
+            room_operator_id: None,
+            title: title.into(),
+            scheduled_start: state.clock.now(),
+            roster: vec![anchor.to_string()],
+            stream_url: format!(
+                "https://live.clearcast.example/xingguang/{}.m3u8",
+                if ai { "ai-night" } else { "main" }
+            ),
+            ai_presenter: ai,
+            script: Some(
+                "家人们好！今天的大米是五常核心产区的稻花香，直播间价 59.9 元一袋，比直播前 7 天最低成交价便宜 10 元。"
+                    .into(),
+            ),
+        }),
+    )
+    .await?;
+    let id = show.id.to_string();
+    let mut first = None;
+    for l in lineup {
+        let (_, Json(item)) =
+            shows::add_lineup(State(state.clone()), room.clone(), Path(id.clone()), ApiJson(l.clone())).await?;
+        first.get_or_insert(item.id);
+    }
+    let _started = shows::start(State(state.clone()), room.clone(), Path(id.clone())).await?;
+    if let Some(item) = first {
+        let _pinned = shows::pin(
+            State(state.clone()),
+            room.clone(),
+            Path(id.clone()),
+            ApiJson(PinInput { lineup_item_id: item.to_string() }),
+        )
+        .await?;
+    }
+    Ok(show.id)
 }

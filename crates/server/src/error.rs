@@ -24,6 +24,8 @@ pub struct ApiError {
     pub detail: String,
     /// Offending fields.
     pub errors: Vec<FieldError>,
+    /// For a gate refusal: every unmet requirement with its article.
+    pub unmet: Vec<clearcast_domain::gate::ShowUnmet>,
 }
 
 /// The problem+json body.
@@ -42,12 +44,16 @@ pub struct Problem {
     pub detail: String,
     /// Offending fields.
     pub errors: Vec<FieldError>,
+    /// For a gate refusal (`not_eligible`): every unmet requirement, with the product, the anchors
+    /// it concerns, its code, message, article and inputs.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub unmet: Vec<clearcast_domain::gate::ShowUnmet>,
 }
 
 impl ApiError {
     /// An error with a status, code and detail.
     pub fn new(status: StatusCode, code: &'static str, detail: impl Into<String>) -> Self {
-        Self { status, code, detail: detail.into(), errors: Vec::new() }
+        Self { status, code, detail: detail.into(), errors: Vec::new(), unmet: Vec::new() }
     }
 
     /// Adds a field error.
@@ -64,6 +70,25 @@ impl ApiError {
         } else {
             self
         }
+    }
+
+    /// 422 `not_eligible`: the gate is closed, with every reason.
+    pub fn not_eligible(action: &str, unmet: Vec<clearcast_domain::gate::ShowUnmet>) -> Self {
+        let detail = format!(
+            "cannot {action}: {} unmet requirement(s): {}",
+            unmet.len(),
+            unmet.iter().map(|u| format!("{} ({})", u.unmet.code, u.unmet.article)).collect::<Vec<_>>().join(", ")
+        );
+        let errors = unmet
+            .iter()
+            .map(|u| FieldError::new("product_id", u.unmet.code.clone(), u.unmet.message.clone()))
+            .collect();
+        Self { status: StatusCode::UNPROCESSABLE_ENTITY, code: "not_eligible", detail, errors, unmet }
+    }
+
+    /// 409 for a state conflict (start twice, end a scheduled show, edit an ended one).
+    pub fn state(e: clearcast_domain::show::TransitionError) -> Self {
+        Self::new(StatusCode::CONFLICT, e.code(), e.to_string())
     }
 
     /// 404 for a missing resource.
@@ -103,7 +128,13 @@ impl ApiError {
 impl From<Invalid> for ApiError {
     fn from(e: Invalid) -> Self {
         let detail = e.0.iter().map(|f| format!("{}: {}", f.field, f.message)).collect::<Vec<_>>().join("; ");
-        Self { status: StatusCode::UNPROCESSABLE_ENTITY, code: "validation_failed", detail, errors: e.0 }
+        Self {
+            status: StatusCode::UNPROCESSABLE_ENTITY,
+            code: "validation_failed",
+            detail,
+            errors: e.0,
+            unmet: Vec::new(),
+        }
     }
 }
 
@@ -134,6 +165,7 @@ impl IntoResponse for ApiError {
             code: self.code.to_string(),
             detail: self.detail,
             errors: self.errors,
+            unmet: self.unmet,
         };
         let json = serde_json::to_vec(&body).unwrap_or_default();
         let mut res = (self.status, json).into_response();

@@ -4,6 +4,7 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use clearcast_domain::anchor::{Anchor, GuardianConsent, ProfessionalQualification};
+use clearcast_domain::disclosure::{party_card, PartyCard};
 use clearcast_domain::ids::{AccountId, AgencyId, AnchorId, GoodsOwnerId, MerchantId, ProductId};
 use clearcast_domain::money::Money;
 use clearcast_domain::party::{LegalIdentity, Licence, Party, PartyKind};
@@ -94,32 +95,6 @@ pub fn party(p: &Party, caller: Option<&Caller>, now: DateTime<Utc>) -> PartyVie
         owner: p.owner,
         registered_by: p.registered_by,
         created_at: p.created_at,
-    }
-}
-
-/// A party's public identification, as on a disclosure card.
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct PartyCard {
-    /// Legal name.
-    pub name: String,
-    /// USCC, or the masked ID number of a natural person.
-    pub uscc: String,
-    /// Actual business address.
-    pub address: String,
-    /// Contact.
-    pub contact: String,
-}
-
-/// The card of a party.
-pub fn card(p: &Party) -> PartyCard {
-    PartyCard {
-        name: p.details.legal_name.to_string(),
-        uscc: match &p.details.identity {
-            LegalIdentity::Organisation(u) => u.to_string(),
-            LegalIdentity::NaturalPerson(i) => i.masked(),
-        },
-        address: p.details.address.to_string(),
-        contact: p.details.contact.to_string(),
     }
 }
 
@@ -234,7 +209,7 @@ pub fn product(p: &Product, seller: &Party, goods_owner: &Party) -> ProductView 
         unit: p.unit.clone(),
         total_stock: p.total_stock(),
         variants: p.variants.clone(),
-        disclosure: ProductDisclosure { seller: card(seller), goods_owner: card(goods_owner) },
+        disclosure: ProductDisclosure { seller: party_card(seller), goods_owner: party_card(goods_owner) },
         created_at: p.created_at,
     }
 }

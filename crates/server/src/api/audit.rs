@@ -3,7 +3,7 @@
 use axum::extract::State;
 use axum::Json;
 use clearcast_domain::account::Role;
-use clearcast_domain::audit::{verify_chain, ChainedEntry};
+use clearcast_domain::audit::ChainedEntry;
 use serde::{Deserialize, Serialize};
 
 use crate::auth::Caller;
@@ -53,37 +53,167 @@ pub async fn list(
     Ok(Json(List { items, next_cursor }))
 }
 
-/// Result of recomputing the chain.
+/// Result of recomputing every chain.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ChainCheck {
-    /// True when every entry's hash and link hold.
+    /// True when every stream's hashes and links hold and every anchored head matches.
     pub ok: bool,
-    /// Entries checked.
+    /// Streams checked (the platform stream and one per show).
+    pub streams: i64,
+    /// Records checked over all streams.
     pub entries: i64,
-    /// The first entry that does not hold, if any.
+    /// The stream holding the first broken link, if any.
+    pub first_bad_stream: Option<String>,
+    /// The first record that does not hold, if any.
     pub first_bad_seq: Option<i64>,
-    /// Hash of the last entry: publish it to pin the trail.
+    /// Why it does not hold.
+    pub problem: Option<String>,
+    /// Hash of the last platform record: publish it to pin the whole trail.
     pub head_hash: Option<String>,
 }
 
-/// Recompute the whole hash chain (operators and regulators).
-#[utoipa::path(get, path = "/api/v1/audit/verify", tag = "regulator", security(("bearer" = [])),
-    responses((status = 200, body = ChainCheck), (status = 403, body = crate::error::Problem)))]
-pub async fn verify(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<ChainCheck>> {
-    caller.require(&[Role::Operator, Role::Regulator], "verify the audit trail")?;
+/// Every record of a stream after its archive checkpoint.
+pub async fn whole_stream(
+    state: &AppState,
+    stream: &str,
+    after: i64,
+) -> ApiResult<Vec<clearcast_domain::audit::ChainedEntry>> {
     let mut all = Vec::new();
-    let mut after = 0;
+    let mut after = after;
     loop {
-        let batch = state.store.audit_list(after, 10_000).await?;
+        let batch = state.store.record_list(stream, after, 10_000).await?;
         let Some(last) = batch.last() else { break };
         after = last.seq;
         all.extend(batch);
     }
-    let result = verify_chain(&all);
-    Ok(Json(ChainCheck {
-        ok: result.is_ok(),
-        entries: all.len() as i64,
-        first_bad_seq: result.err(),
-        head_hash: all.last().map(|e| e.hash.clone()),
-    }))
+    Ok(all)
+}
+
+/// Recomputes every stream's chain from its checkpoint, checks each stream ends at its recorded
+/// head, and checks that every show head anchored in the platform stream is still in its chain.
+pub async fn check_all(state: &AppState) -> ApiResult<ChainCheck> {
+    let heads = state.store.record_streams().await?;
+    let mut entries = 0i64;
+    let mut head_hash = None;
+    let mut bad: Option<(String, i64, String)> = None;
+    let mut chains = std::collections::HashMap::new();
+    for h in &heads {
+        let (after_seq, after_hash) = h.checkpoint.clone().unwrap_or((0, clearcast_domain::audit::GENESIS.to_string()));
+        let recs = whole_stream(state, &h.stream, after_seq).await?;
+        entries += recs.len() as i64;
+        if bad.is_none() {
+            if let Err(seq) = clearcast_domain::audit::verify_chain_from(after_seq, &after_hash, &recs) {
+                bad = Some((h.stream.clone(), seq, "hash or link does not match the record's content".into()));
+            } else if recs.last().map(|r| (r.seq, r.hash.as_str())) != Some((h.seq, h.hash.as_str()))
+                && !(recs.is_empty() && h.seq == after_seq)
+            {
+                bad = Some((
+                    h.stream.clone(),
+                    recs.last().map(|r| r.seq + 1).unwrap_or(after_seq + 1),
+                    "records are missing after this point (head does not match)".into(),
+                ));
+            }
+        }
+        if h.stream == clearcast_store::PLATFORM_STREAM {
+            head_hash = recs.last().map(|r| r.hash.clone());
+        }
+        chains.insert(h.stream.clone(), (after_seq, recs));
+    }
+    if bad.is_none() {
+        if let Some((_, platform)) = chains.get(clearcast_store::PLATFORM_STREAM) {
+            for r in platform.iter().filter(|r| r.entry.action == "records.anchor") {
+                let stream = r.entry.detail["stream"].as_str().unwrap_or_default();
+                let seq = r.entry.detail["seq"].as_i64().unwrap_or(0);
+                let hash = r.entry.detail["hash"].as_str().unwrap_or_default();
+                let Some((archived_through, recs)) = chains.get(stream) else {
+                    bad = Some((stream.to_string(), seq, "an anchored stream is missing".into()));
+                    break;
+                };
+                if seq <= *archived_through {
+                    continue;
+                }
+                if !recs.iter().any(|x| x.seq == seq && x.hash == hash) {
+                    bad =
+                        Some((stream.to_string(), seq, "the record anchored in the platform chain has changed".into()));
+                    break;
+                }
+            }
+        }
+    }
+    Ok(ChainCheck {
+        ok: bad.is_none(),
+        streams: heads.len() as i64,
+        entries,
+        first_bad_stream: bad.as_ref().map(|b| b.0.clone()),
+        first_bad_seq: bad.as_ref().map(|b| b.1),
+        problem: bad.map(|b| b.2),
+        head_hash,
+    })
+}
+
+/// Recompute every record chain (operators and regulators): each stream from its checkpoint, and
+/// the show heads anchored in the platform chain. Names the first broken record.
+#[utoipa::path(get, path = "/api/v1/audit/verify", tag = "regulator", security(("bearer" = [])),
+    responses((status = 200, body = ChainCheck), (status = 403, body = crate::error::Problem)))]
+pub async fn verify(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<ChainCheck>> {
+    caller.require(&[Role::Operator, Role::Regulator], "verify the audit trail")?;
+    Ok(Json(check_all(&state).await?))
+}
+
+/// Which records to read.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct RecordQuery {
+    /// A show id (`shw_…`); without it, the platform stream (staff only).
+    pub show: Option<String>,
+    /// Records after this sequence number.
+    pub cursor: Option<i64>,
+    /// Page size, 1-1000 (default 100).
+    pub limit: Option<u32>,
+}
+
+/// Governance records of a show (operators, regulators and the show's own room operator) or of
+/// the platform (staff). Append-only and hash-chained.
+#[utoipa::path(get, path = "/api/v1/records", tag = "regulator", params(RecordQuery), security(("bearer" = [])),
+    responses((status = 200, body = List<ChainedEntry>), (status = 403, body = crate::error::Problem)))]
+pub async fn records(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiQuery(q): ApiQuery<RecordQuery>,
+) -> ApiResult<Json<List<ChainedEntry>>> {
+    let stream = match q.show.as_deref() {
+        Some(s) => {
+            let show = crate::api::shows::load(&state, s).await.map_err(|mut e| {
+                if e.errors.is_empty() {
+                    e = e.field("show", "unknown_show", "no such show");
+                } else {
+                    e.errors[0].field = "show".into();
+                }
+                e
+            })?;
+            if !caller.is_staff() {
+                let room =
+                    state.store.get_party(clearcast_domain::party::PartyId::RoomOperator(show.room_operator)).await?;
+                if room.and_then(|r| r.owner) != Some(caller.account.id) {
+                    return Err(ApiError::forbidden("only staff and the show's room operator read its records"));
+                }
+            }
+            show.id.to_string()
+        }
+        None => {
+            caller.require(&[Role::Operator, Role::Regulator], "read platform records")?;
+            clearcast_store::PLATFORM_STREAM.to_string()
+        }
+    };
+    let limit = q.limit.unwrap_or(100);
+    if !(1..=1000).contains(&limit) {
+        return Err(ApiError::new(StatusCode::BAD_REQUEST, "invalid_query", "limit must be 1-1000").field(
+            "limit",
+            "out_of_range",
+            "limit must be 1-1000",
+        ));
+    }
+    let items = state.store.record_list(&stream, q.cursor.unwrap_or(0).max(0), limit).await?;
+    let next_cursor = (items.len() as u32 == limit).then(|| items.last().map(|e| e.seq.to_string())).flatten();
+    Ok(Json(List { items, next_cursor }))
 }

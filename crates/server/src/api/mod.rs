@@ -4,11 +4,14 @@
 pub mod accounts;
 pub mod anchors;
 pub mod audit;
+pub mod changes;
 pub mod eligibility;
 pub mod health;
 pub mod parties;
 pub mod products;
+pub mod reports;
 pub mod roster;
+pub mod shows;
 
 use chrono::{DateTime, Utc};
 use clearcast_domain::audit::AuditEntry;
