@@ -22,7 +22,35 @@ pub struct TestApp {
     pub client: reqwest::Client,
     pub clock: Arc<ManualClock>,
     pub state: AppState,
+    /// Where the database is, for tests that reach past the application (tampering).
+    pub db: Db,
     _dir: TempDir,
+}
+
+/// The database behind a test app.
+#[derive(Debug, Clone)]
+pub enum Db {
+    /// The SQLite file.
+    Sqlite(std::path::PathBuf),
+    /// The PostgreSQL URL.
+    Postgres(String),
+}
+
+impl Db {
+    /// Runs raw SQL straight against the database, bypassing the application.
+    pub async fn execute(&self, sql: &str) -> Result<u64, sqlx::Error> {
+        use sqlx::Connection;
+        match self {
+            Db::Sqlite(path) => {
+                let mut c = sqlx::SqliteConnection::connect(&format!("sqlite://{}", path.display())).await?;
+                Ok(sqlx::Executor::execute(&mut c, sql).await?.rows_affected())
+            }
+            Db::Postgres(url) => {
+                let mut c = sqlx::PgConnection::connect(url).await?;
+                Ok(sqlx::Executor::execute(&mut c, sql).await?.rows_affected())
+            }
+        }
+    }
 }
 
 /// An HTTP answer: status and JSON body (`Value::Null` when empty or not JSON).
@@ -46,24 +74,25 @@ impl Answer {
 impl TestApp {
     pub async fn spawn() -> TestApp {
         let (store, dir) = fresh_sqlite().await.expect("fresh sqlite");
-        Self::spawn_on(Arc::new(store), dir).await
+        let db = Db::Sqlite(dir.path.join("test.db"));
+        Self::spawn_on(Arc::new(store), dir, db).await
     }
 
     /// A server on PostgreSQL (a fresh database at `CLEARCAST_TEST_PG_URL`), or `None` when that
     /// is not configured (a failure under `CLEARCAST_REQUIRE_SERVICES=1`).
     pub async fn spawn_postgres() -> Option<TestApp> {
-        let (store, _url) = clearcast_store::testing::fresh_postgres().await.expect("fresh postgres")?;
-        Some(Self::spawn_on(Arc::new(store), TempDir::new().unwrap()).await)
+        let (store, url) = clearcast_store::testing::fresh_postgres().await.expect("fresh postgres")?;
+        Some(Self::spawn_on(Arc::new(store), TempDir::new().unwrap(), Db::Postgres(url)).await)
     }
 
-    async fn spawn_on(store: Arc<dyn clearcast_store::Store>, dir: TempDir) -> TestApp {
+    async fn spawn_on(store: Arc<dyn clearcast_store::Store>, dir: TempDir, db: Db) -> TestApp {
         let clock = Arc::new(ManualClock::new(start_time()));
         let state = AppState::new(store, Policy::default_policy(), clock.clone());
         let app = clearcast_server::build(state.clone());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-        TestApp { base: format!("http://{addr}"), client: reqwest::Client::new(), clock, state, _dir: dir }
+        TestApp { base: format!("http://{addr}"), client: reqwest::Client::new(), clock, state, db, _dir: dir }
     }
 
     /// A server with the demo data seeded.
