@@ -32,6 +32,27 @@ enum Command {
         #[command(subcommand)]
         command: AdminCommand,
     },
+    /// Governance records.
+    Records {
+        #[command(subcommand)]
+        command: RecordsCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum RecordsCommand {
+    /// Move records whose retention (3 years after the show's end or the record) ended before
+    /// DATE into a JSON-lines file, leaving checkpoint hashes so the rest still verifies.
+    Archive {
+        /// Cut-off date (YYYY-MM-DD, China-local); may not lie in the future.
+        #[arg(long)]
+        before: chrono::NaiveDate,
+        /// Output file (must not exist); default DATA_DIR/archive-<before>.jsonl.
+        #[arg(long)]
+        out: Option<std::path::PathBuf>,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
 }
 
 #[derive(clap::Args)]
@@ -87,6 +108,15 @@ async fn main() -> Result<()> {
         }
         Command::Admin { command: AdminCommand::CreateOperator { username, role, store } } => {
             create_operator(username, &role, store).await
+        }
+        Command::Records { command: RecordsCommand::Archive { before, out, store } } => {
+            let out = out.unwrap_or_else(|| store.data_dir.join(format!("archive-{before}.jsonl")));
+            let state = state(&store, None).await?;
+            let report = clearcast_server::archive::archive(&state, before, &out)
+                .await
+                .map_err(|e| anyhow::anyhow!("{}", e.detail))?;
+            println!("{}", serde_json::to_string_pretty(&report)?);
+            Ok(())
         }
     }
 }

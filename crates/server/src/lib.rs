@@ -8,6 +8,7 @@
 
 pub mod api;
 pub mod app;
+pub mod archive;
 pub mod auth;
 pub mod clock;
 pub mod demo;

@@ -95,6 +95,12 @@ impl TestApp {
         TestApp { base: format!("http://{addr}"), client: reqwest::Client::new(), clock, state, db, _dir: dir }
     }
 
+    /// The test clock's time.
+    pub fn clock_now(&self) -> DateTime<Utc> {
+        use clearcast_server::Clock;
+        self.clock.now()
+    }
+
     /// A server with the demo data seeded.
     pub async fn spawn_demo() -> TestApp {
         let app = Self::spawn().await;
