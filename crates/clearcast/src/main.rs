@@ -66,6 +66,9 @@ struct ServeArgs {
     /// Policy file replacing the embedded default.
     #[arg(long, env = "CLEARCAST_POLICY")]
     policy: Option<std::path::PathBuf>,
+    /// `batched` (group commit, the default) or `per-order` (one transaction per order, for comparison).
+    #[arg(long, env = "CLEARCAST_CHECKOUT", default_value = "batched")]
+    checkout: clearcast_server::checkout::Mode,
     #[command(flatten)]
     store: StoreArgs,
 }
@@ -122,13 +125,34 @@ async fn main() -> Result<()> {
 }
 
 async fn state(store: &StoreArgs, policy: Option<&std::path::Path>) -> Result<AppState> {
+    state_with(store, policy, clearcast_server::checkout::Mode::Batched).await
+}
+
+async fn state_with(
+    store: &StoreArgs,
+    policy: Option<&std::path::Path>,
+    mode: clearcast_server::checkout::Mode,
+) -> Result<AppState> {
     let policy = config::load_policy(policy)?;
     let store = store.open().await?;
-    Ok(AppState::new(store, policy, Arc::new(SystemClock)))
+    Ok(AppState::with_checkout(store, policy, Arc::new(SystemClock), mode))
 }
 
 async fn serve(args: ServeArgs) -> Result<()> {
-    let state = state(&args.store, args.policy.as_deref()).await?;
+    let state = state_with(&args.store, args.policy.as_deref(), args.checkout).await?;
+    let sweeper = state.clone();
+    tokio::spawn(async move {
+        // Orders left unpaid past the payment window cancel themselves and release their stock.
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(30));
+        loop {
+            tick.tick().await;
+            match clearcast_server::api::orders::expire_unpaid(&sweeper).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(cancelled = n, "unpaid orders expired"),
+                Err(e) => tracing::warn!(error = %e.detail, "expiring unpaid orders failed"),
+            }
+        }
+    });
     if args.demo && demo::seed(&state).await.map_err(|e| anyhow::anyhow!("seeding demo data: {}", e.detail))? {
         tracing::info!("demo data seeded");
     }

@@ -133,6 +133,7 @@ prefixed_id!(/** A training record of an anchor. */ TrainingId, "trn");
 prefixed_id!(/** A live show. */ ShowId, "shw");
 prefixed_id!(/** A product on a show's lineup. */ LineupItemId, "lni");
 prefixed_id!(/** A reported change of disclosed party information. */ ChangeRequestId, "chg");
+prefixed_id!(/** An order. */ OrderId, "ord");
 
 #[cfg(test)]
 mod tests {

@@ -17,6 +17,7 @@ pub mod id_number;
 pub mod ids;
 pub mod lineup;
 pub mod money;
+pub mod order;
 pub mod party;
 pub mod policy;
 pub mod product;

@@ -71,6 +71,9 @@ pub struct Policy {
     /// Thresholds for key rooms (Art. 11).
     #[serde(default)]
     pub tiers: crate::tier::TierPolicy,
+    /// Minutes an order may stay unpaid before it cancels itself and releases its stock.
+    #[serde(default = "fifteen")]
+    pub payment_window_minutes: u32,
     /// Years records are kept after the transaction completes or the show ends (Art. 16: three).
     #[serde(default = "three")]
     pub retention_years: u32,
@@ -78,6 +81,10 @@ pub struct Policy {
 
 fn three() -> u32 {
     3
+}
+
+fn fifteen() -> u32 {
+    15
 }
 
 /// Why a policy file was refused.

@@ -21,7 +21,9 @@ use utoipa::{Modify, OpenApi};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::api::{accounts, anchors, audit, changes, eligibility, health, parties, products, reports, roster, shows};
+use crate::api::{
+    accounts, anchors, audit, changes, eligibility, health, orders, parties, products, reports, roster, shows,
+};
 use crate::error::ApiError;
 use crate::extract::MAX_BODY_BYTES;
 use crate::state::AppState;
@@ -124,6 +126,14 @@ pub fn api_router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(shows::end))
         .routes(routes!(shows::suspend))
         .routes(routes!(shows::follow, shows::unfollow))
+        .routes(routes!(orders::place, orders::list))
+        .routes(routes!(orders::get))
+        .routes(routes!(orders::pay))
+        .routes(routes!(orders::ship))
+        .routes(routes!(orders::deliver))
+        .routes(routes!(orders::confirm))
+        .routes(routes!(orders::cancel))
+        .routes(routes!(orders::dispute_packet))
         .routes(routes!(audit::list))
         .routes(routes!(audit::verify))
         .routes(routes!(audit::records))

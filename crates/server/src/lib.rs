@@ -10,6 +10,7 @@ pub mod api;
 pub mod app;
 pub mod archive;
 pub mod auth;
+pub mod checkout;
 pub mod clock;
 pub mod demo;
 pub mod error;

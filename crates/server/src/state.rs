@@ -5,6 +5,7 @@ use std::sync::Arc;
 use clearcast_domain::policy::Policy;
 use clearcast_store::Store;
 
+use crate::checkout::{Checkout, Mode};
 use crate::clock::Clock;
 
 /// What every handler can reach. Cheap to clone.
@@ -16,11 +17,19 @@ pub struct AppState {
     pub policy: Arc<Policy>,
     /// Time source.
     pub clock: Arc<dyn Clock>,
+    /// The checkout engine.
+    pub checkout: Checkout,
 }
 
 impl AppState {
-    /// New state.
+    /// New state with the batched checkout engine (call inside a tokio runtime).
     pub fn new(store: Arc<dyn Store>, policy: Policy, clock: Arc<dyn Clock>) -> Self {
-        Self { store, policy: Arc::new(policy), clock }
+        Self::with_checkout(store, policy, clock, Mode::Batched)
+    }
+
+    /// New state with a chosen checkout mode.
+    pub fn with_checkout(store: Arc<dyn Store>, policy: Policy, clock: Arc<dyn Clock>, mode: Mode) -> Self {
+        let checkout = Checkout::start(store.clone(), mode);
+        Self { store, policy: Arc::new(policy), clock, checkout }
     }
 }

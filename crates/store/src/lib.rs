@@ -12,6 +12,7 @@ pub mod crypto;
 mod error;
 mod postgres;
 mod sql;
+mod sql_orders;
 mod sql_shows;
 mod sqlite;
 pub mod testing;
@@ -26,8 +27,9 @@ use clearcast_domain::id_number::IdNumber;
 use clearcast_domain::ids::{
     AccountId, AnchorId, InspectionId, MerchantId, ProductId, QualificationId, RoomOperatorId,
 };
-use clearcast_domain::ids::{ChangeRequestId, ShowId};
+use clearcast_domain::ids::{ChangeRequestId, OrderId, ShowId, VariantId};
 use clearcast_domain::lineup::LineupItem;
+use clearcast_domain::order::Order;
 use clearcast_domain::party::{Party, PartyId, PartyKind};
 use clearcast_domain::product::Category;
 use clearcast_domain::product::Product;
@@ -135,10 +137,73 @@ pub trait ShowStore: Send + Sync {
     async fn decide_change(&self, req: &ChangeRequest, apply: Option<&Party>, record: AuditEntry) -> StoreResult<()>;
 }
 
+/// One order for the checkout engine to place.
+#[derive(Debug, Clone)]
+pub struct PlaceRequest {
+    /// The order, fully built (snapshot included).
+    pub order: Order,
+    /// The buyer's `Idempotency-Key`, if sent.
+    pub idempotency_key: Option<String>,
+    /// Most units this buyer may buy of this product in this show.
+    pub limit: Option<u32>,
+}
+
+/// What happened to one order of a batch.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PlaceOutcome {
+    /// Placed and durable.
+    Placed,
+    /// The same buyer already sent this idempotency key: this is that order.
+    Duplicate(OrderId),
+    /// Not enough stock left.
+    SoldOut {
+        /// Units left.
+        available: i64,
+    },
+    /// Over the per-buyer limit.
+    OverLimit {
+        /// The limit.
+        limit: u32,
+        /// Units the buyer already holds in this show.
+        already: i64,
+    },
+}
+
+/// Filters for order lists.
+#[derive(Debug, Clone, Default)]
+pub struct OrderFilter {
+    /// One buyer's orders.
+    pub consumer: Option<AccountId>,
+    /// One merchant's orders.
+    pub merchant: Option<MerchantId>,
+    /// One show's orders.
+    pub show: Option<ShowId>,
+}
+
+/// Orders (the orders capability).
+#[async_trait]
+pub trait OrderStore: Send + Sync {
+    /// Places a batch in one transaction, first come first served: each order's stock decrement is
+    /// conditional (never below zero), its idempotency key and per-buyer limit are checked
+    /// against the database and the earlier orders of the batch. One commit for the batch.
+    async fn place_orders(&self, batch: &[PlaceRequest]) -> StoreResult<Vec<PlaceOutcome>>;
+    /// An order.
+    async fn get_order(&self, id: OrderId) -> StoreResult<Option<Order>>;
+    /// Orders, oldest first.
+    async fn list_orders(&self, filter: &OrderFilter, page: &PageRequest) -> StoreResult<Page<Order>>;
+    /// Saves a transition with its record (in the order's own stream); with `release_stock` the
+    /// order's units go back to the variant in the same transaction (cancellation).
+    async fn save_order(&self, order: &Order, release_stock: bool, record: AuditEntry) -> StoreResult<()>;
+    /// Placed (unpaid) orders placed before `before`, oldest first, at most `limit`.
+    async fn unpaid_before(&self, before: DateTime<Utc>, limit: u32) -> StoreResult<Vec<Order>>;
+    /// Units of a variant held by orders that are not cancelled.
+    async fn units_sold(&self, variant: VariantId) -> StoreResult<i64>;
+}
+
 /// Everything clearcast remembers. Both backends implement every method with the same meaning;
 /// `tests/conformance.rs` holds them to it.
 #[async_trait]
-pub trait Store: ShowStore + Send + Sync + 'static {
+pub trait Store: ShowStore + OrderStore + Send + Sync + 'static {
     /// `sqlite` or `postgres`.
     fn backend(&self) -> &'static str;
     /// Checks the database answers.

@@ -89,6 +89,21 @@ pub async fn whole_stream(
     Ok(all)
 }
 
+/// The first record of a stream that the store cannot decode.
+async fn first_unreadable(state: &AppState, stream: &str, after: i64) -> ApiResult<i64> {
+    let mut seq = after;
+    loop {
+        match state.store.record_list(stream, seq, 1).await {
+            Ok(batch) => match batch.last() {
+                Some(r) => seq = r.seq,
+                None => return Ok(seq + 1),
+            },
+            Err(clearcast_store::StoreError::Corrupt(_)) => return Ok(seq + 1),
+            Err(e) => return Err(e.into()),
+        }
+    }
+}
+
 /// Recomputes every stream's chain from its checkpoint, checks each stream ends at its recorded
 /// head, and checks that every show head anchored in the platform stream is still in its chain.
 pub async fn check_all(state: &AppState) -> ApiResult<ChainCheck> {
@@ -99,7 +114,18 @@ pub async fn check_all(state: &AppState) -> ApiResult<ChainCheck> {
     let mut chains = std::collections::HashMap::new();
     for h in &heads {
         let (after_seq, after_hash) = h.checkpoint.clone().unwrap_or((0, clearcast_domain::audit::GENESIS.to_string()));
-        let recs = whole_stream(state, &h.stream, after_seq).await?;
+        let recs = match whole_stream(state, &h.stream, after_seq).await {
+            Ok(r) => r,
+            Err(e) if e.code == "internal" => {
+                // A record that cannot even be read back was altered; find which.
+                let seq = first_unreadable(state, &h.stream, after_seq).await?;
+                if bad.is_none() {
+                    bad = Some((h.stream.clone(), seq, "the record cannot be read back: it was altered".into()));
+                }
+                Vec::new()
+            }
+            Err(e) => return Err(e),
+        };
         entries += recs.len() as i64;
         if bad.is_none() {
             if let Err(seq) = clearcast_domain::audit::verify_chain_from(after_seq, &after_hash, &recs) {

@@ -120,6 +120,7 @@ pub async fn verify(
     let cid: ChangeRequestId = parse_id("id", &id)?;
     let mut req = state.store.get_change(cid).await?.ok_or_else(|| ApiError::not_found("change request"))?;
     let now = state.clock.now();
+    let on_time = !req.overdue(now);
     req.decide(input.decision, caller.account.id, now, note.clone())
         .map_err(|m| ApiError::new(StatusCode::CONFLICT, "already_decided", m))?;
     let pid =
@@ -145,7 +146,7 @@ pub async fn verify(
         now,
         "change.decided",
         pid,
-        json!({"request": req.id, "decision": input.decision, "note": note, "on_time": !req.overdue(now), "basis": "Order 117 Art. 25"}),
+        json!({"request": req.id, "decision": input.decision, "note": note, "on_time": on_time, "basis": "Order 117 Art. 25"}),
     );
     state.store.decide_change(&req, apply, record).await?;
     Ok(Json(view(&state, req)))

@@ -7,6 +7,7 @@ pub mod audit;
 pub mod changes;
 pub mod eligibility;
 pub mod health;
+pub mod orders;
 pub mod parties;
 pub mod products;
 pub mod reports;

@@ -135,7 +135,7 @@ async fn require_runner(state: &AppState, caller: &Caller, show: &Show, action: 
 }
 
 /// Judges `products` with every roster anchor in the show's room, now.
-async fn gate(state: &AppState, show: &Show, products: &[ProductId]) -> ApiResult<Vec<ShowUnmet>> {
+pub async fn gate(state: &AppState, show: &Show, products: &[ProductId]) -> ApiResult<Vec<ShowUnmet>> {
     let mut verdicts = Vec::new();
     for p in products {
         for a in &show.roster {

@@ -1,0 +1,322 @@
+//! Orders and their life: placed → paid → shipped → delivered → completed, or cancelled before
+//! shipping (stock comes back), or refunded after a return. Each transition names who may make it;
+//! the server checks the caller, this module checks the state.
+//!
+//! An order carries an immutable order-time snapshot of the product page and the disclosure card
+//! (Order 117 Art. 16): what the buyer saw is what the record keeps, whatever changes later.
+
+use chrono::{DateTime, Duration, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::disclosure::DisclosureCard;
+use crate::ids::{AccountId, AnchorId, LineupItemId, MerchantId, OrderId, ProductId, ShowId, VariantId};
+use crate::money::Money;
+use crate::text::{Address, Contact, Name};
+use crate::validation::{Errors, Invalid};
+
+/// Where an order is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum OrderStatus {
+    /// Stock reserved, awaiting payment.
+    Placed,
+    /// Paid.
+    Paid,
+    /// Handed to the carrier.
+    Shipped,
+    /// Delivered to the buyer.
+    Delivered,
+    /// Confirmed by the buyer (or after the confirmation window).
+    Completed,
+    /// Cancelled before shipping; stock released.
+    Cancelled,
+    /// Refunded after a return.
+    Refunded,
+}
+
+impl OrderStatus {
+    /// The snake_case name.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            OrderStatus::Placed => "placed",
+            OrderStatus::Paid => "paid",
+            OrderStatus::Shipped => "shipped",
+            OrderStatus::Delivered => "delivered",
+            OrderStatus::Completed => "completed",
+            OrderStatus::Cancelled => "cancelled",
+            OrderStatus::Refunded => "refunded",
+        }
+    }
+
+    /// Parses the snake_case name.
+    pub fn parse(s: &str) -> Option<Self> {
+        use OrderStatus::*;
+        [Placed, Paid, Shipped, Delivered, Completed, Cancelled, Refunded].into_iter().find(|x| x.as_str() == s)
+    }
+}
+
+/// A shipping address as submitted.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ShippingAddress {
+    /// Recipient.
+    pub name: String,
+    /// Phone.
+    pub phone: String,
+    /// Full address.
+    pub address: String,
+}
+
+impl ShippingAddress {
+    /// Validates, naming every bad field under `shipping`.
+    pub fn validate(&self) -> Result<(), Invalid> {
+        let mut e = Errors::new();
+        e.take("shipping.name", Name::parse(&self.name));
+        e.take("shipping.phone", Contact::parse(&self.phone));
+        e.take("shipping.address", Address::parse(&self.address));
+        e.finish(|| ())
+    }
+}
+
+/// An order as submitted by a consumer.
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OrderInput {
+    /// The product (`prd_…`).
+    #[schema(value_type = String)]
+    pub product_id: String,
+    /// The variant (`var_…`); may be omitted when the product has one.
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
+    pub variant_id: Option<String>,
+    /// Units, 1-999.
+    pub quantity: u32,
+    /// Where to ship.
+    pub shipping: ShippingAddress,
+    /// The show it is bought in (`shw_…`); attributes the order to the show and its anchors and
+    /// applies the show price and the per-buyer limit.
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
+    pub show_id: Option<String>,
+}
+
+/// Most units in one order.
+pub const MAX_QUANTITY: u32 = 999;
+
+/// What the buyer saw when ordering (Art. 16).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct OrderSnapshot {
+    /// Product title.
+    pub title: String,
+    /// Category.
+    pub category: String,
+    /// Variant label.
+    pub variant: String,
+    /// Unit price paid.
+    pub unit_price: Money,
+    /// Pricing unit.
+    pub unit: String,
+    /// The comparison price shown, with its basis, if any.
+    pub reference: Option<crate::lineup::ReferencePrice>,
+    /// The actual seller.
+    pub seller: crate::disclosure::PartyCard,
+    /// The goods owner.
+    pub goods_owner: crate::disclosure::PartyCard,
+    /// The show's disclosure card, for orders placed in a show.
+    pub disclosure: Option<DisclosureCard>,
+}
+
+/// Carrier and tracking number.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Shipment {
+    /// Carrier.
+    pub carrier: String,
+    /// Tracking number.
+    pub tracking_number: String,
+}
+
+/// An order.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Order {
+    /// Id.
+    pub id: OrderId,
+    /// Buyer.
+    pub consumer: AccountId,
+    /// Seller.
+    pub merchant: MerchantId,
+    /// Product.
+    pub product: ProductId,
+    /// Variant.
+    pub variant: VariantId,
+    /// Units.
+    pub quantity: u32,
+    /// Total charged.
+    pub total: Money,
+    /// The show it was bought in.
+    pub show: Option<ShowId>,
+    /// The lineup item it was bought from.
+    pub lineup_item: Option<LineupItemId>,
+    /// The show's anchors at the time.
+    pub anchors: Vec<AnchorId>,
+    /// Commission to the room, basis points.
+    pub commission_bps: u32,
+    /// Where to ship.
+    pub shipping: ShippingAddress,
+    /// What the buyer saw.
+    pub snapshot: OrderSnapshot,
+    /// State.
+    pub status: OrderStatus,
+    /// Shipment, once shipped.
+    pub shipment: Option<Shipment>,
+    /// When placed.
+    pub placed_at: DateTime<Utc>,
+    /// When the state last changed.
+    pub updated_at: DateTime<Utc>,
+    /// When delivered (starts the return windows).
+    pub delivered_at: Option<DateTime<Utc>>,
+}
+
+/// Why a transition is refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("the order is {current}; cannot {action}")]
+pub struct OrderStateError {
+    /// Current state.
+    pub current: &'static str,
+    /// What was attempted.
+    pub action: &'static str,
+}
+
+impl Order {
+    fn go(
+        &mut self,
+        from: &[OrderStatus],
+        to: OrderStatus,
+        action: &'static str,
+        now: DateTime<Utc>,
+    ) -> Result<(), OrderStateError> {
+        if !from.contains(&self.status) {
+            return Err(OrderStateError { current: self.status.as_str(), action });
+        }
+        self.status = to;
+        self.updated_at = now;
+        Ok(())
+    }
+
+    /// The consumer pays a placed order.
+    pub fn pay(&mut self, now: DateTime<Utc>) -> Result<(), OrderStateError> {
+        self.go(&[OrderStatus::Placed], OrderStatus::Paid, "pay", now)
+    }
+
+    /// The merchant ships a paid order.
+    pub fn ship(&mut self, s: Shipment, now: DateTime<Utc>) -> Result<(), OrderStateError> {
+        self.go(&[OrderStatus::Paid], OrderStatus::Shipped, "ship", now)?;
+        self.shipment = Some(s);
+        Ok(())
+    }
+
+    /// The carrier (or an operator) reports delivery.
+    pub fn deliver(&mut self, now: DateTime<Utc>) -> Result<(), OrderStateError> {
+        self.go(&[OrderStatus::Shipped], OrderStatus::Delivered, "deliver", now)?;
+        self.delivered_at = Some(now);
+        Ok(())
+    }
+
+    /// The consumer confirms receipt.
+    pub fn confirm(&mut self, now: DateTime<Utc>) -> Result<(), OrderStateError> {
+        self.go(&[OrderStatus::Delivered], OrderStatus::Completed, "confirm", now)
+    }
+
+    /// Cancels before shipping; the caller releases the stock.
+    pub fn cancel(&mut self, now: DateTime<Utc>) -> Result<(), OrderStateError> {
+        self.go(&[OrderStatus::Placed, OrderStatus::Paid], OrderStatus::Cancelled, "cancel", now)
+    }
+
+    /// Whether an unpaid order has outlived the payment window.
+    pub fn payment_expired(&self, now: DateTime<Utc>, window_minutes: u32) -> bool {
+        self.status == OrderStatus::Placed && now >= self.placed_at + Duration::minutes(i64::from(window_minutes))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn state_machine_allows_only_its_arrows() {
+        use OrderStatus::*;
+        let all = [Placed, Paid, Shipped, Delivered, Completed, Cancelled, Refunded];
+        type Step = fn(&mut Order, DateTime<Utc>) -> Result<(), OrderStateError>;
+        let steps: [(&str, Step, &[OrderStatus], OrderStatus); 5] = [
+            ("pay", |o, t| o.pay(t), &[Placed], Paid),
+            (
+                "ship",
+                |o, t| o.ship(Shipment { carrier: "SF".into(), tracking_number: "1".into() }, t),
+                &[Paid],
+                Shipped,
+            ),
+            ("deliver", |o, t| o.deliver(t), &[Shipped], Delivered),
+            ("confirm", |o, t| o.confirm(t), &[Delivered], Completed),
+            ("cancel", |o, t| o.cancel(t), &[Placed, Paid], Cancelled),
+        ];
+        for (name, step, from, to) in steps {
+            for s in all {
+                let mut o = sample();
+                o.status = s;
+                let r = step(&mut o, Utc::now());
+                assert_eq!(r.is_ok(), from.contains(&s), "{name} from {s:?}");
+                assert_eq!(o.status, if from.contains(&s) { to } else { s });
+            }
+        }
+    }
+
+    fn sample() -> Order {
+        let now = Utc::now();
+        Order {
+            id: OrderId::generate(),
+            consumer: AccountId::generate(),
+            merchant: MerchantId::generate(),
+            product: ProductId::generate(),
+            variant: VariantId::generate(),
+            quantity: 1,
+            total: Money::cny(100),
+            show: None,
+            lineup_item: None,
+            anchors: vec![],
+            commission_bps: 0,
+            shipping: ShippingAddress { name: "张三".into(), phone: "138".into(), address: "北京".into() },
+            snapshot: OrderSnapshot {
+                title: "t".into(),
+                category: "food".into(),
+                variant: "default".into(),
+                unit_price: Money::cny(100),
+                unit: "件".into(),
+                reference: None,
+                seller: card(),
+                goods_owner: card(),
+                disclosure: None,
+            },
+            status: OrderStatus::Placed,
+            shipment: None,
+            placed_at: now,
+            updated_at: now,
+            delivered_at: None,
+        }
+    }
+
+    fn card() -> crate::disclosure::PartyCard {
+        crate::disclosure::PartyCard {
+            name: String::new(),
+            uscc: String::new(),
+            address: String::new(),
+            contact: String::new(),
+        }
+    }
+
+    #[test]
+    fn unpaid_orders_expire_after_the_window() {
+        let o = sample();
+        assert!(!o.payment_expired(o.placed_at + Duration::minutes(14), 15));
+        assert!(o.payment_expired(o.placed_at + Duration::minutes(15), 15));
+    }
+}
