@@ -43,7 +43,15 @@ impl StoreArgs {
 
     /// Opens the configured store, running migrations.
     pub async fn open(&self) -> Result<Arc<dyn Store>> {
-        std::fs::create_dir_all(&self.data_dir).with_context(|| format!("creating {}", self.data_dir.display()))?;
+        if !self.data_dir.exists() {
+            std::fs::create_dir_all(&self.data_dir).with_context(|| format!("creating {}", self.data_dir.display()))?;
+            // The database holds personal data: only the server's user may read it.
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::PermissionsExt;
+                std::fs::set_permissions(&self.data_dir, std::fs::Permissions::from_mode(0o700))?;
+            }
+        }
         let cipher = self.cipher()?;
         match self.database_url.as_deref() {
             Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {

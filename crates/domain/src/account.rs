@@ -83,11 +83,11 @@ impl FromStr for Role {
 /// Why a user name or password is refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum CredentialError {
-    /// User names are 3–64 characters of letters, digits, `_`, `-`, `.`.
-    #[error("user name must be 3-64 characters: letters, digits, '_', '-', '.'")]
+    /// User names are 3–64 ASCII letters, digits, `_`, `-`, `.`, starting with a letter or digit.
+    #[error("user name must be 3-64 ASCII letters, digits, '_', '-', '.', starting with a letter or digit")]
     Username,
-    /// Passwords are 10–128 characters.
-    #[error("password must be 10-128 characters")]
+    /// Passwords are 10–128 characters, not all blank, without control characters.
+    #[error("password must be 10-128 characters, not all spaces, without control characters")]
     PasswordLength,
 }
 
@@ -105,12 +105,14 @@ impl CodedError for CredentialError {
 pub struct Username(String);
 
 impl Username {
-    /// Parses and lower-cases.
+    /// Parses and lower-cases. ASCII only: look-alike letters from other scripts (Cyrillic о,
+    /// full-width ｏ) could otherwise impersonate another account's name.
     pub fn parse(s: &str) -> Result<Self, CredentialError> {
-        let s = s.trim().to_lowercase();
-        let ok_len = (3..=64).contains(&s.chars().count());
-        let ok_chars = s.chars().all(|c| c.is_alphanumeric() || matches!(c, '_' | '-' | '.'));
-        if ok_len && ok_chars {
+        let s = s.trim().to_ascii_lowercase();
+        let ok_len = (3..=64).contains(&s.len());
+        let ok_chars = s.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'));
+        let ok_start = s.chars().next().is_some_and(|c| c.is_ascii_alphanumeric());
+        if ok_len && ok_chars && ok_start {
             Ok(Self(s))
         } else {
             Err(CredentialError::Username)
@@ -129,7 +131,7 @@ pub struct Password(String);
 impl Password {
     /// Parses.
     pub fn parse(s: &str) -> Result<Self, CredentialError> {
-        if (10..=128).contains(&s.chars().count()) {
+        if (10..=128).contains(&s.chars().count()) && !s.trim().is_empty() && !s.chars().any(char::is_control) {
             Ok(Self(s.to_string()))
         } else {
             Err(CredentialError::PasswordLength)
@@ -170,7 +172,11 @@ mod tests {
         assert_eq!(Username::parse(" Alice.W ").unwrap().as_str(), "alice.w");
         assert!(Username::parse("ab").is_err());
         assert!(Username::parse("a b c").is_err());
-        assert!(Username::parse("王小明").is_ok());
+        assert!(Username::parse("王小明").is_err(), "ASCII only");
+        assert!(Username::parse("оperator").is_err(), "Cyrillic о");
+        assert!(Username::parse("...").is_err());
+        assert!(Password::parse("          ").is_err());
+        assert!(Password::parse("abcdefghij\u{0}").is_err());
     }
 
     #[test]

@@ -37,12 +37,15 @@ impl AnchorRole {
 pub struct PartyCard {
     /// Legal name.
     pub name: String,
-    /// USCC, or the masked ID number of a natural person.
+    /// USCC, or the masked ID number of a natural person (see `natural_person`).
     pub uscc: String,
     /// Actual business address.
     pub address: String,
     /// Contact.
     pub contact: String,
+    /// True when the party is a natural person and `uscc` holds a masked ID number.
+    #[serde(default)]
+    pub natural_person: bool,
 }
 
 /// The room operator's public identification.
@@ -87,6 +90,7 @@ pub fn party_card(p: &Party) -> PartyCard {
         uscc: public_id(p),
         address: p.details.address.to_string(),
         contact: p.details.contact.to_string(),
+        natural_person: matches!(p.details.identity, LegalIdentity::NaturalPerson(_)),
     }
 }
 

@@ -74,7 +74,12 @@ impl IdNumber {
             return Err(IdNumberError::CheckCharacter);
         }
         let id = Self(s);
-        id.birth_date().ok_or(IdNumberError::BirthDate)?;
+        let born = id.birth_date().ok_or(IdNumberError::BirthDate)?;
+        // Resident ID numbers exist for people born from 1900; a later birth date than 2099 is a
+        // typo. (Births in the future relative to today are refused where today is known.)
+        if !(1900..=2099).contains(&chrono::Datelike::year(&born)) {
+            return Err(IdNumberError::BirthDate);
+        }
         Ok(id)
     }
 
@@ -128,6 +133,12 @@ mod tests {
         assert_eq!(IdNumber::parse("110105194912310021").unwrap_err().code(), "invalid_check_character");
         let bad_date = format!("{}", IdNumber::complete("11010519491332002").map(|_| ()).unwrap_err());
         assert!(bad_date.contains("birth date"));
+    }
+
+    #[test]
+    fn impossible_birth_years_are_refused() {
+        assert_eq!(IdNumber::complete("11010518000101002").unwrap_err().code(), "invalid_birth_date");
+        assert!(IdNumber::complete("11010519000101002").is_ok());
     }
 
     fn valid_id() -> impl Strategy<Value = String> {

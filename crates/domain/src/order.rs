@@ -310,6 +310,7 @@ mod tests {
             uscc: String::new(),
             address: String::new(),
             contact: String::new(),
+            natural_person: false,
         }
     }
 

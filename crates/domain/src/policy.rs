@@ -96,6 +96,9 @@ pub enum PolicyError {
     /// A category name that does not exist.
     #[error("policy file: unknown category `{0}`")]
     UnknownCategory(String),
+    /// A category the policy does not mention.
+    #[error("policy file: category `{0}` has no rule; add [categories.{0}] (it may be empty)")]
+    MissingCategory(&'static str),
     /// A number outside its sensible range.
     #[error("policy file: {0}")]
     Range(&'static str),
@@ -107,6 +110,22 @@ impl Policy {
         let p: Policy = toml::from_str(toml_text)?;
         for name in p.categories.keys() {
             name.parse::<Category>().map_err(|_| PolicyError::UnknownCategory(name.clone()))?;
+        }
+        // A category without a rule would sell with no documents at all: every one must be named
+        // (an empty rule is fine, but it must be written down).
+        if let Some(missing) = Category::ALL.iter().find(|c| !p.categories.contains_key(c.as_str())) {
+            return Err(PolicyError::MissingCategory(missing.as_str()));
+        }
+        if p.prohibited.title_keywords.iter().any(|k| k.trim().is_empty()) {
+            return Err(PolicyError::Range(
+                "prohibited.title_keywords may not contain an empty keyword (it would prohibit everything)",
+            ));
+        }
+        if p.categories.values().any(|r| r.inspection.as_ref().is_some_and(|i| i.max_age_months == 0)) {
+            return Err(PolicyError::Range("inspection.max_age_months must be at least 1"));
+        }
+        if p.categories.values().any(|r| r.qualifications.iter().any(|g| g.is_empty())) {
+            return Err(PolicyError::Range("a qualification requirement must list at least one kind"));
         }
         if !(1..=24).contains(&p.verification_months) {
             return Err(PolicyError::Range("verification_months must be 1-24"));
@@ -169,6 +188,18 @@ mod tests {
         assert!(matches!(Policy::parse(&bad), Err(PolicyError::UnknownCategory(_))));
         let bad = DEFAULT_POLICY_TOML.replace("token_ttl_hours", "token_ttl");
         assert!(matches!(Policy::parse(&bad), Err(PolicyError::Toml(_))));
+    }
+
+    #[test]
+    fn holes_in_a_policy_are_refused() {
+        let i = DEFAULT_POLICY_TOML.find("[categories.apparel]").unwrap();
+        let j = DEFAULT_POLICY_TOML[i..].find("\n\n").unwrap() + i;
+        let without = format!("{}{}", &DEFAULT_POLICY_TOML[..i], &DEFAULT_POLICY_TOML[j..]);
+        assert!(matches!(Policy::parse(&without), Err(PolicyError::MissingCategory("apparel"))));
+        let empty_kw = DEFAULT_POLICY_TOML.replace("\"处方药\",", "\"\", \"处方药\",");
+        assert!(matches!(Policy::parse(&empty_kw), Err(PolicyError::Range(_))));
+        let zero = DEFAULT_POLICY_TOML.replace("max_age_months = 24", "max_age_months = 0");
+        assert!(matches!(Policy::parse(&zero), Err(PolicyError::Range(_))));
     }
 
     #[test]

@@ -131,6 +131,11 @@ impl QualificationInput {
         if self.valid_until < self.valid_from {
             e.push("valid_until", "before_start", "valid_until is before valid_from");
         }
+        for (field, d) in [("valid_from", self.valid_from), ("valid_until", self.valid_until)] {
+            if !(1950..=2200).contains(&chrono::Datelike::year(&d)) {
+                e.push(field, "out_of_range", "the year must be between 1950 and 2200");
+            }
+        }
         e.finish(|| ())
     }
 }
@@ -161,7 +166,13 @@ impl InspectionInput {
         if self.inspected_on > today {
             e.push("inspected_on", "in_future", "an inspection cannot be in the future");
         }
+        if chrono::Datelike::year(&self.inspected_on) < 1950 {
+            e.push("inspected_on", "out_of_range", "the year must be 1950 or later");
+        }
         if let Some(until) = self.valid_until {
+            if chrono::Datelike::year(&until) > 2200 {
+                e.push("valid_until", "out_of_range", "the year must be 2200 or earlier");
+            }
             if until < self.inspected_on {
                 e.push("valid_until", "before_start", "valid_until is before inspected_on");
             }

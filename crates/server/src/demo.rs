@@ -480,7 +480,7 @@ pub async fn seed(state: &AppState) -> ApiResult<bool> {
     for (a, confirmed) in [(li.id, true), (wang.id, true), (zhao.id, false)] {
         let entry =
             RosterEntry { room_operator: rid, anchor: a, added_at: now, confirmed_at: confirmed.then_some(now) };
-        state.store.roster_add(&entry).await?;
+        state.store.roster_add(&entry, None).await?;
     }
 
     // Products, each eligible or not for a visible reason.

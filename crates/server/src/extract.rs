@@ -73,7 +73,9 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
                 essence == "application/json" || essence.ends_with("+json")
             })
             .unwrap_or(false);
-        if !json_type {
+        // An empty body means "no fields": `POST …/verify` with nothing approves, like `{}`.
+        let empty = req.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()) == Some("0");
+        if !json_type && !empty {
             return Err(ApiError::new(
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
                 "unsupported_media_type",
@@ -95,7 +97,11 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
         })?;
         // Every request body is an object; parsing to a tree first refuses arrays, which serde's
         // derived structs would otherwise accept positionally.
+        let bytes = if bytes.is_empty() { Bytes::from_static(b"{}") } else { bytes };
         let tree: serde_json::Value = serde_json::from_slice(&bytes).map_err(|e| json_error(String::new(), e))?;
+        if let Some(path) = nul_in(&tree, String::new()) {
+            return Err(ApiError::invalid(&path, "control_characters", "text may not contain NUL characters"));
+        }
         if !tree.is_object() {
             return Err(ApiError::new(
                 StatusCode::UNPROCESSABLE_ENTITY,
@@ -112,6 +118,24 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
     }
 }
 
+/// The path of the first string (key or value) containing a NUL character, if any. NUL is never
+/// meaningful text and PostgreSQL cannot store it, so it is refused at the door.
+fn nul_in(v: &serde_json::Value, path: String) -> Option<String> {
+    match v {
+        serde_json::Value::String(s) => s.contains('\0').then_some(if path.is_empty() { "body".into() } else { path }),
+        serde_json::Value::Array(a) => a.iter().enumerate().find_map(|(i, x)| nul_in(x, format!("{path}[{i}]"))),
+        serde_json::Value::Object(m) => m.iter().find_map(|(k, x)| {
+            let p = if path.is_empty() { k.clone() } else { format!("{path}.{k}") };
+            if k.contains('\0') {
+                Some(p)
+            } else {
+                nul_in(x, p)
+            }
+        }),
+        _ => None,
+    }
+}
+
 /// A query string parsed with field-precise errors.
 pub struct ApiQuery<T>(pub T);
 
@@ -120,6 +144,14 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for ApiQuery<T> {
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
         let q = parts.uri.query().unwrap_or("");
+        if let Some((k, _)) = form_urlencoded::parse(q.as_bytes()).find(|(k, v)| k.contains('\0') || v.contains('\0')) {
+            return Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "invalid_query",
+                "query parameters may not contain NUL characters",
+            )
+            .field(k.replace('\0', ""), "control_characters", "NUL is not allowed"));
+        }
         let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(q.as_bytes()));
         serde_path_to_error::deserialize(de).map(ApiQuery).map_err(|e| {
             let path = e.path().to_string();
@@ -155,6 +187,20 @@ pub struct PageQuery {
 impl PageQuery {
     /// As a store page request.
     pub fn request(&self) -> Result<clearcast_store::PageRequest, ApiError> {
+        if let Some(c) = &self.cursor {
+            let well_formed = c.len() == 36
+                && c.as_bytes()[3] == b'_'
+                && c[..3].bytes().all(|b| b.is_ascii_lowercase())
+                && c[4..].bytes().all(|b| b.is_ascii_hexdigit());
+            if !well_formed {
+                return Err(ApiError::new(
+                    StatusCode::BAD_REQUEST,
+                    "invalid_query",
+                    "cursor must be a next_cursor this API returned",
+                )
+                .field("cursor", "malformed_cursor", "use the next_cursor of the previous page"));
+            }
+        }
         let limit = self.limit.unwrap_or(50);
         if !(1..=200).contains(&limit) {
             return Err(ApiError::new(StatusCode::BAD_REQUEST, "invalid_query", "limit must be 1-200").field(

@@ -123,6 +123,8 @@ pub struct AnchorView {
     pub guardian_consent: Option<GuardianConsent>,
     /// Verification state now.
     pub verification: VerificationView,
+    /// Whether the identity is on the platform blacklist (Art. 14).
+    pub blacklisted: bool,
     /// Owning account.
     pub owner: AccountId,
     /// Registered at.
@@ -138,7 +140,7 @@ fn mask_name(name: &str) -> String {
 }
 
 /// The view of an anchor for `caller` at `now`.
-pub fn anchor(a: &Anchor, caller: Option<&Caller>, now: DateTime<Utc>) -> AnchorView {
+pub fn anchor(a: &Anchor, caller: Option<&Caller>, now: DateTime<Utc>, blacklisted: bool) -> AnchorView {
     let full = sees_in_full(caller, &[Some(a.owner)]);
     let d = &a.details;
     AnchorView {
@@ -153,6 +155,7 @@ pub fn anchor(a: &Anchor, caller: Option<&Caller>, now: DateTime<Utc>) -> Anchor
         qualifications: d.qualifications.clone(),
         guardian_consent: if full { d.guardian_consent.clone() } else { None },
         verification: VerificationView::of(a.verification.as_ref(), now),
+        blacklisted,
         owner: a.owner,
         created_at: a.created_at,
     }

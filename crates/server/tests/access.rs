@@ -545,11 +545,12 @@ async fn regulators_read_lists_and_the_audit_trail_and_consumers_do_not() {
     let audit = app.get("/api/v1/audit", Some(&regulator)).await;
     assert_eq!(audit.status, 200, "{}", audit.body);
     let actions: Vec<_> = items(&audit).iter().map(|e| e["action"].as_str().unwrap_or("").to_string()).collect();
-    assert_eq!(actions, ["merchant.verify", "anchor.verify"]);
+    // The two staff accounts the fixture made are on record, then the operator's two actions.
+    assert_eq!(actions, ["account.staff_created", "account.staff_created", "merchant.verify", "anchor.verify"]);
     let check = app.get("/api/v1/audit/verify", Some(&regulator)).await;
     assert_eq!(check.status, 200, "{}", check.body);
     assert_eq!(check.body["ok"], true);
-    assert_eq!(check.body["entries"], 2);
+    assert_eq!(check.body["entries"], 4);
     assert_eq!(check.body["first_bad_seq"], Value::Null);
 
     for path in ["/api/v1/audit", "/api/v1/audit/verify"] {

@@ -165,8 +165,8 @@ async fn a_merchant_goes_from_sign_up_to_a_sellable_product_with_an_anchor_in_a_
     let check = app.get("/api/v1/audit/verify", Some(&reg)).await;
     assert_eq!(check.body["ok"], true);
     assert_eq!(
-        check.body["entries"], 7,
-        "2 party + 2 document reviews + anchor + room verification + training: {}",
+        check.body["entries"], 11,
+        "2 staff accounts + 2 party + 2 document reviews + roster added + anchor and room verification + training + roster confirmed: {}",
         check.body
     );
     let trail = app.get("/api/v1/audit", Some(&reg)).await;

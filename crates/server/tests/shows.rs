@@ -470,7 +470,7 @@ async fn the_disclosure_card_is_in_every_show_payload_and_matches_the_party_reco
     let m = app.get(&format!("/api/v1/merchants/{}", st.shop.merchant_id), None).await;
     let g = app.get(&format!("/api/v1/goods-owners/{}", st.shop.goods_owner_id), None).await;
     let r = app.get(&format!("/api/v1/room-operators/{}", st.room.id), None).await;
-    let card = |p: &Value| json!({"name": p["legal_name"], "uscc": p["uscc"], "address": p["address"], "contact": p["contact"]});
+    let card = |p: &Value| json!({"name": p["legal_name"], "uscc": p["uscc"], "address": p["address"], "contact": p["contact"], "natural_person": false});
     let seller = card(&m.body);
     let goods_owner = card(&g.body);
     assert_eq!(seller["name"], "杭州好物电子商务有限公司");

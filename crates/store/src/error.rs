@@ -21,6 +21,9 @@ pub enum StoreError {
     /// A stored value could not be read back (a bug or tampering).
     #[error("stored data is unreadable: {0}")]
     Corrupt(String),
+    /// The ID-number key differs from the one the database was written with.
+    #[error("CLEARCAST_ID_KEY does not match the key this database was written with; start with the original key (a new key would silently defeat duplicate-identity and blacklist checks)")]
+    KeyMismatch,
     /// Anything else from the database.
     #[error("database error: {0}")]
     Database(String),
@@ -56,6 +59,12 @@ impl From<sqlx::Error> for StoreError {
         match e {
             sqlx::Error::RowNotFound => StoreError::NotFound,
             sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) | sqlx::Error::Tls(_) => {
+                StoreError::Unavailable(e.to_string())
+            }
+            // PostgreSQL: admin shutdown, crash shutdown, cannot connect now, too many connections.
+            sqlx::Error::Database(ref d)
+                if matches!(d.code().as_deref(), Some("57P01" | "57P02" | "57P03" | "53300")) =>
+            {
                 StoreError::Unavailable(e.to_string())
             }
             sqlx::Error::Database(ref d) if d.is_unique_violation() => {

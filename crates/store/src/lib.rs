@@ -210,7 +210,12 @@ pub trait Store: ShowStore + OrderStore + Send + Sync + 'static {
     async fn ping(&self) -> StoreResult<()>;
 
     /// Creates an account. `Conflict(username_taken)` if the name is in use.
-    async fn create_account(&self, account: &Account, password_hash: &str) -> StoreResult<()>;
+    async fn create_account(
+        &self,
+        account: &Account,
+        password_hash: &str,
+        audit: Option<AuditEntry>,
+    ) -> StoreResult<()>;
     /// An account and its password hash, by user name.
     async fn account_by_username(&self, username: &str) -> StoreResult<Option<(Account, String)>>;
     /// An account by id.
@@ -224,7 +229,7 @@ pub trait Store: ShowStore + OrderStore + Send + Sync + 'static {
 
     /// Registers a party. `Conflict(duplicate_identity)` if a party of the same kind has the same
     /// USCC or ID number; `Conflict(already_registered)` if the owner already has one of this kind.
-    async fn insert_party(&self, party: &Party) -> StoreResult<()>;
+    async fn insert_party(&self, party: &Party, audit: Option<AuditEntry>) -> StoreResult<()>;
     /// A party by id.
     async fn get_party(&self, id: PartyId) -> StoreResult<Option<Party>>;
     /// The party of this kind an account owns.
@@ -249,20 +254,21 @@ pub trait Store: ShowStore + OrderStore + Send + Sync + 'static {
     async fn insert_training(&self, t: &TrainingRecord, audit: AuditEntry) -> StoreResult<()>;
     /// An anchor's trainings, oldest first.
     async fn list_trainings(&self, anchor: AnchorId) -> StoreResult<Vec<TrainingRecord>>;
-    /// Puts an anchor on a room's roster. `Conflict(already_on_roster)` if present.
-    async fn roster_add(&self, entry: &RosterEntry) -> StoreResult<()>;
-    /// Confirms a roster entry. `NotFound` if the anchor is not on the roster.
+    /// Puts an anchor on a room's roster (with its record). `Conflict(already_on_roster)` if present.
+    async fn roster_add(&self, entry: &RosterEntry, audit: Option<AuditEntry>) -> StoreResult<()>;
+    /// Confirms a roster entry (with its record). `NotFound` if the anchor is not on the roster.
     async fn roster_confirm(
         &self,
         room: RoomOperatorId,
         anchor: AnchorId,
         at: DateTime<Utc>,
+        audit: Option<AuditEntry>,
     ) -> StoreResult<RosterEntry>;
     /// One roster entry.
     async fn roster_get(&self, room: RoomOperatorId, anchor: AnchorId) -> StoreResult<Option<RosterEntry>>;
     /// A room's roster.
     async fn roster_list(&self, room: RoomOperatorId) -> StoreResult<Vec<RosterEntry>>;
-    /// Blacklists an identity (Art. 14) with its audit entry. Idempotent.
+    /// Blacklists an identity (Art. 14) with its audit entry. `Conflict(already_blacklisted)` if listed.
     async fn blacklist_add(
         &self,
         id: &IdNumber,
@@ -275,7 +281,7 @@ pub trait Store: ShowStore + OrderStore + Send + Sync + 'static {
     async fn is_blacklisted(&self, id: &IdNumber) -> StoreResult<bool>;
 
     /// Lists a product with its variants.
-    async fn insert_product(&self, p: &Product) -> StoreResult<()>;
+    async fn insert_product(&self, p: &Product, audit: Option<AuditEntry>) -> StoreResult<()>;
     /// A product with its variants.
     async fn get_product(&self, id: ProductId) -> StoreResult<Option<Product>>;
     /// Products, oldest first.

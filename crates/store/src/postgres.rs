@@ -28,7 +28,9 @@ impl PgStore {
             .run(&pool)
             .await
             .map_err(|e| crate::StoreError::Database(e.to_string()))?;
-        Ok(Self { pool, cipher })
+        let store = Self { pool, cipher };
+        store.check_key().await?;
+        Ok(store)
     }
 
     fn reader(&self) -> &PgPool {
@@ -48,10 +50,10 @@ crate::sql_orders::impl_order_store!(PgStore, sqlx::Postgres);
 pub fn redact_url(url: &str) -> String {
     match url.split_once("://") {
         Some((scheme, rest)) => match rest.rsplit_once('@') {
-            Some((userinfo, host)) => {
-                let user = userinfo.split(':').next().unwrap_or("");
-                format!("{scheme}://{user}:***@{host}")
-            }
+            Some((userinfo, host)) => match userinfo.split_once(':') {
+                Some((user, _)) => format!("{scheme}://{user}:***@{host}"),
+                None => format!("{scheme}://{userinfo}@{host}"),
+            },
             None => url.to_string(),
         },
         None => url.to_string(),

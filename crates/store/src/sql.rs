@@ -209,6 +209,32 @@ macro_rules! impl_store {
         }
 
         impl $ty {
+            /// Refuses a cipher other than the one the data was written with: a keyed probe is
+            /// stored on first use, and a database from before the probe must decrypt a sample.
+            async fn check_key(&self) -> StoreResult<()> {
+                let probe = self.cipher.index("clearcast id key check v1");
+                let mut tx = self.begin().await?;
+                let row = sqlx::query("SELECT value FROM meta WHERE key = 'id_key_check'").fetch_optional(&mut *tx).await?;
+                match row {
+                    Some(r) => {
+                        if r.try_get::<String, _>("value")? != probe {
+                            return Err(StoreError::KeyMismatch);
+                        }
+                    }
+                    None => {
+                        for q in ["SELECT id_number_enc FROM anchors LIMIT 1", "SELECT id_number_enc FROM parties WHERE id_number_enc IS NOT NULL LIMIT 1"] {
+                            if let Some(r) = sqlx::query(q).fetch_optional(&mut *tx).await? {
+                                let sealed: String = r.try_get("id_number_enc")?;
+                                self.cipher.open(&sealed).map_err(|_| StoreError::KeyMismatch)?;
+                            }
+                        }
+                        sqlx::query("INSERT INTO meta (key, value) VALUES ('id_key_check', $1)").bind(&probe).execute(&mut *tx).await?;
+                    }
+                }
+                tx.commit().await?;
+                Ok(())
+            }
+
             fn party_from(&self, row: &DbRow) -> StoreResult<Party> {
                 let kind = str_enum::<PartyKind>(&row.try_get::<String, _>("kind")?)?;
                 let id = kind.parse_id(&row.try_get::<String, _>("id")?).map_err(StoreError::corrupt)?;
@@ -309,7 +335,7 @@ macro_rules! impl_store {
                 Ok(())
             }
 
-            async fn create_account(&self, a: &Account, password_hash: &str) -> StoreResult<()> {
+            async fn create_account(&self, a: &Account, password_hash: &str, audit: Option<AuditEntry>) -> StoreResult<()> {
                 let mut tx = self.begin().await?;
                 let taken = sqlx::query("SELECT 1 FROM accounts WHERE username = $1")
                     .bind(&a.username)
@@ -327,6 +353,9 @@ macro_rules! impl_store {
                     .execute(&mut *tx)
                     .await
                     .map_err(|e| unique_as(e, ACCOUNT_UNIQUE))?;
+                if let Some(entry) = audit {
+                    append_audit(&mut tx, entry).await?;
+                }
                 tx.commit().await?;
                 Ok(())
             }
@@ -388,7 +417,7 @@ macro_rules! impl_store {
                 Ok(r.rows_affected() == 1)
             }
 
-            async fn insert_party(&self, p: &Party) -> StoreResult<()> {
+            async fn insert_party(&self, p: &Party, audit: Option<AuditEntry>) -> StoreResult<()> {
                 let index = self.cipher.index(p.details.identity.key());
                 let (uscc, enc) = match &p.details.identity {
                     LegalIdentity::Organisation(u) => (Some(u.as_str().to_string()), None),
@@ -443,6 +472,9 @@ macro_rules! impl_store {
                 .execute(&mut *tx)
                 .await
                 .map_err(|e| unique_as(e, PARTY_UNIQUE))?;
+                if let Some(entry) = audit {
+                    append_audit(&mut tx, entry).await?;
+                }
                 tx.commit().await?;
                 Ok(())
             }
@@ -607,7 +639,7 @@ macro_rules! impl_store {
                 rows.iter().map(training_from).collect()
             }
 
-            async fn roster_add(&self, e: &RosterEntry) -> StoreResult<()> {
+            async fn roster_add(&self, e: &RosterEntry, audit: Option<AuditEntry>) -> StoreResult<()> {
                 let mut tx = self.begin().await?;
                 let r = sqlx::query(
                     "INSERT INTO rosters (room_operator_id, anchor_id, added_at, confirmed_at) VALUES ($1, $2, $3, $4) \
@@ -622,11 +654,14 @@ macro_rules! impl_store {
                 if r.rows_affected() == 0 {
                     return Err(StoreError::conflict("already_on_roster", "the anchor is already on this roster"));
                 }
+                if let Some(entry) = audit {
+                    append_audit(&mut tx, entry).await?;
+                }
                 tx.commit().await?;
                 Ok(())
             }
 
-            async fn roster_confirm(&self, room: RoomOperatorId, anchor: AnchorId, at: DateTime<Utc>) -> StoreResult<RosterEntry> {
+            async fn roster_confirm(&self, room: RoomOperatorId, anchor: AnchorId, at: DateTime<Utc>, audit: Option<AuditEntry>) -> StoreResult<RosterEntry> {
                 let mut tx = self.begin().await?;
                 sqlx::query("UPDATE rosters SET confirmed_at = $1 WHERE room_operator_id = $2 AND anchor_id = $3 AND confirmed_at IS NULL")
                     .bind(at)
@@ -641,6 +676,9 @@ macro_rules! impl_store {
                     .await?
                     .ok_or(StoreError::NotFound)?;
                 let e = roster_from(&row)?;
+                if let Some(entry) = audit {
+                    append_audit(&mut tx, entry).await?;
+                }
                 tx.commit().await?;
                 Ok(e)
             }
@@ -664,6 +702,13 @@ macro_rules! impl_store {
 
             async fn blacklist_add(&self, id: &IdNumber, reason: &str, at: DateTime<Utc>, by: AccountId, audit: AuditEntry) -> StoreResult<()> {
                 let mut tx = self.begin().await?;
+                let listed = sqlx::query("SELECT 1 FROM blacklist WHERE identity_index = $1")
+                    .bind(self.cipher.index(id.expose()))
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                if listed.is_some() {
+                    return Err(StoreError::conflict("already_blacklisted", "this identity is already on the blacklist"));
+                }
                 sqlx::query("INSERT INTO blacklist (identity_index, reason, listed_at, listed_by) VALUES ($1, $2, $3, $4) ON CONFLICT (identity_index) DO NOTHING")
                     .bind(self.cipher.index(id.expose()))
                     .bind(reason)
@@ -684,7 +729,7 @@ macro_rules! impl_store {
                 Ok(row.is_some())
             }
 
-            async fn insert_product(&self, p: &Product) -> StoreResult<()> {
+            async fn insert_product(&self, p: &Product, audit: Option<AuditEntry>) -> StoreResult<()> {
                 let mut tx = self.begin().await?;
                 sqlx::query(&format!("INSERT INTO products ({PRODUCT_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"))
                     .bind(p.id.to_string())
@@ -709,6 +754,9 @@ macro_rules! impl_store {
                         .bind(v.price.minor)
                         .execute(&mut *tx)
                         .await?;
+                }
+                if let Some(entry) = audit {
+                    append_audit(&mut tx, entry).await?;
                 }
                 tx.commit().await?;
                 Ok(())

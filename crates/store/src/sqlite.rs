@@ -54,7 +54,9 @@ impl SqliteStore {
             .acquire_timeout(Duration::from_secs(10))
             .connect_with(base.read_only(true))
             .await?;
-        Ok(Self { writer, readers, cipher })
+        let store = Self { writer, readers, cipher };
+        store.check_key().await?;
+        Ok(store)
     }
 
     fn reader(&self) -> &SqlitePool {

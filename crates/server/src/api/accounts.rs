@@ -60,7 +60,19 @@ pub async fn create_account(state: &AppState, username: &str, password: &str, ro
     let hash = hash_password_async(pw.expose().to_string()).await?;
     let account =
         Account { id: AccountId::generate(), username: name.as_str().to_string(), role, created_at: state.clock.now() };
-    state.store.create_account(&account, &hash).await.map_err(|e| ApiError::from(e).conflict_field("username"))?;
+    // Staff accounts are made by an administrator; the platform records that they exist.
+    let audit = (!role.self_service()).then(|| clearcast_domain::audit::AuditEntry {
+        at: account.created_at,
+        actor: account.id,
+        action: "account.staff_created".into(),
+        subject: account.id.to_string(),
+        detail: serde_json::json!({"role": role, "username": account.username}),
+    });
+    state
+        .store
+        .create_account(&account, &hash, audit)
+        .await
+        .map_err(|e| ApiError::from(e).conflict_field("username"))?;
     Ok(account)
 }
 

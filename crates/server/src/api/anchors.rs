@@ -60,7 +60,7 @@ pub async fn create(
     ApiJson(input): ApiJson<AnchorInput>,
 ) -> ApiResult<(StatusCode, Json<AnchorView>)> {
     let anchor = register(&state, &caller, &input).await?;
-    Ok((StatusCode::CREATED, Json(views::anchor(&anchor, Some(&caller), state.clock.now()))))
+    Ok((StatusCode::CREATED, Json(views::anchor(&anchor, Some(&caller), state.clock.now(), false))))
 }
 
 /// List anchors, oldest first (personal data masked except for the anchor and staff).
@@ -74,7 +74,14 @@ pub async fn list(
     let page = state.store.list_anchors(&q.request()?).await?;
     let now = state.clock.now();
     Ok(Json(List {
-        items: page.items.iter().map(|a| views::anchor(a, Some(&caller), now)).collect(),
+        items: {
+            let mut items = Vec::with_capacity(page.items.len());
+            for a in &page.items {
+                let listed = state.store.is_blacklisted(&a.details.id_number).await?;
+                items.push(views::anchor(a, Some(&caller), now, listed));
+            }
+            items
+        },
         next_cursor: page.next_cursor,
     }))
 }
@@ -88,7 +95,8 @@ pub async fn get(
     Path(id): Path<String>,
 ) -> ApiResult<Json<AnchorView>> {
     let anchor = load(&state, "id", &id).await?;
-    Ok(Json(views::anchor(&anchor, caller.0.as_ref(), state.clock.now())))
+    let listed = state.store.is_blacklisted(&anchor.details.id_number).await?;
+    Ok(Json(views::anchor(&anchor, caller.0.as_ref(), state.clock.now(), listed)))
 }
 
 /// Verify or reject an anchor's identity (operators; Art. 8, 28).
@@ -103,6 +111,15 @@ pub async fn verify(
     caller.require(&[Role::Operator], "verify anchors")?;
     let note = input.note()?;
     let mut anchor = load(&state, "id", &id).await?;
+    if input.decision == clearcast_domain::verification::Decision::Approve
+        && state.store.is_blacklisted(&anchor.details.id_number).await?
+    {
+        return Err(ApiError::invalid(
+            "decision",
+            "anchor_blacklisted",
+            "a blacklisted identity cannot be verified (Order 117 Art. 14)",
+        ));
+    }
     let now = state.clock.now();
     let v =
         Verification::decide(input.decision, now, state.policy.verification_months, caller.account.id, note.clone());
@@ -115,7 +132,7 @@ pub async fn verify(
     );
     state.store.set_anchor_verification(anchor.id, &v, entry).await?;
     anchor.verification = Some(v);
-    Ok(Json(views::anchor(&anchor, Some(&caller), now)))
+    Ok(Json(views::anchor(&anchor, Some(&caller), now, false)))
 }
 
 /// Record a training (operators; Art. 10).
@@ -184,13 +201,9 @@ pub async fn blacklist(
     ApiJson(input): ApiJson<BlacklistInput>,
 ) -> ApiResult<StatusCode> {
     caller.require(&[Role::Operator], "blacklist anchors")?;
-    let reason = input.reason.trim();
-    if reason.is_empty() {
-        return Err(ApiError::invalid("reason", "required", "say why"));
-    }
-    if reason.chars().count() > 1000 {
-        return Err(ApiError::invalid("reason", "too_long", "at most 1000 characters"));
-    }
+    let reason = clearcast_domain::text::Text::<1000>::parse(&input.reason)
+        .map_err(|e| ApiError::invalid("reason", clearcast_domain::validation::CodedError::code(&e), e.to_string()))?;
+    let reason = reason.as_str();
     let anchor = load(&state, "id", &id).await?;
     let now = state.clock.now();
     let entry =

@@ -41,12 +41,18 @@ fn approve() -> Decision {
 impl DecisionInput {
     /// The note, checked: required for a rejection, at most 1000 characters.
     pub fn note(&self) -> Result<Option<String>, ApiError> {
-        let note = self.note.as_deref().map(str::trim).filter(|n| !n.is_empty()).map(str::to_string);
+        let note = match self.note.as_deref().map(str::trim).filter(|n| !n.is_empty()) {
+            Some(n) => Some(
+                clearcast_domain::text::Text::<1000>::parse(n)
+                    .map_err(|e| {
+                        ApiError::invalid("note", clearcast_domain::validation::CodedError::code(&e), e.to_string())
+                    })?
+                    .to_string(),
+            ),
+            None => None,
+        };
         if self.decision == Decision::Reject && note.is_none() {
             return Err(ApiError::invalid("note", "required", "a rejection must say why"));
-        }
-        if note.as_ref().is_some_and(|n| n.chars().count() > 1000) {
-            return Err(ApiError::invalid("note", "too_long", "at most 1000 characters"));
         }
         Ok(note)
     }

@@ -46,7 +46,16 @@ pub async fn register(state: &AppState, caller: &Caller, kind: PartyKind, input:
         clearcast_domain::party::LegalIdentity::Organisation(_) => "uscc",
         clearcast_domain::party::LegalIdentity::NaturalPerson(_) => "id_number",
     };
-    state.store.insert_party(&party).await.map_err(|e| ApiError::from(e).conflict_field(field))?;
+    let record = (caller.role() == Role::Operator).then(|| {
+        audit(
+            caller,
+            party.created_at,
+            &format!("{}.registered", kind.as_str()),
+            party.id,
+            json!({"legal_name": party.details.legal_name.as_str()}),
+        )
+    });
+    state.store.insert_party(&party, record).await.map_err(|e| ApiError::from(e).conflict_field(field))?;
     Ok(party)
 }
 

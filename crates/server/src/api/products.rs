@@ -76,7 +76,16 @@ pub async fn register(state: &AppState, caller: &Caller, input: &ProductInput) -
         variants: p.variants,
         created_at: state.clock.now(),
     };
-    state.store.insert_product(&product).await?;
+    let record = (caller.role() == Role::Operator).then(|| {
+        audit(
+            caller,
+            product.created_at,
+            "product.registered",
+            product.id,
+            json!({"seller": product.seller, "title": product.title}),
+        )
+    });
+    state.store.insert_product(&product, record).await?;
     Ok(product)
 }
 

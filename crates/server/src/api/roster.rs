@@ -55,11 +55,26 @@ pub async fn add(
         .anchor_id
         .parse()
         .map_err(|e: clearcast_domain::ids::IdError| ApiError::invalid("anchor_id", e.code(), e.to_string()))?;
-    if state.store.get_anchor(aid).await?.is_none() {
+    let Some(anchor) = state.store.get_anchor(aid).await? else {
         return Err(ApiError::invalid("anchor_id", "unknown_anchor", format!("no anchor {aid}")));
+    };
+    if state.store.is_blacklisted(&anchor.details.id_number).await? {
+        return Err(ApiError::invalid(
+            "anchor_id",
+            "anchor_blacklisted",
+            "this anchor's identity is on the platform blacklist (Order 117 Art. 14)",
+        ));
     }
-    let entry = RosterEntry { room_operator: rid, anchor: aid, added_at: state.clock.now(), confirmed_at: None };
-    state.store.roster_add(&entry).await?;
+    let now = state.clock.now();
+    let entry = RosterEntry { room_operator: rid, anchor: aid, added_at: now, confirmed_at: None };
+    let record = crate::api::audit(
+        &caller,
+        now,
+        "roster.added",
+        rid,
+        serde_json::json!({"anchor": aid, "basis": "Order 117 Art. 28"}),
+    );
+    state.store.roster_add(&entry, Some(record)).await?;
     Ok((StatusCode::CREATED, Json(entry)))
 }
 
@@ -84,7 +99,16 @@ pub async fn confirm(
         )
         .field("anchor_id", "anchor_unverified", "anchor is not currently verified"));
     }
-    let entry = state.store.roster_confirm(rid, aid, now).await.map_err(|e| match e {
+    let record = crate::api::audit(
+        &caller,
+        now,
+        "roster.confirmed",
+        rid,
+        serde_json::json!({
+            "anchor": aid, "anchor_verified_until": anchor.verification.as_ref().and_then(|v| v.verified_until), "basis": "Order 117 Art. 28",
+        }),
+    );
+    let entry = state.store.roster_confirm(rid, aid, now, Some(record)).await.map_err(|e| match e {
         clearcast_store::StoreError::NotFound => ApiError::not_found("roster entry"),
         other => other.into(),
     })?;

@@ -178,7 +178,7 @@ pub async fn view(state: &AppState, show: &Show) -> ApiResult<ShowView> {
     for a in &show.roster {
         let name = match state.store.get_anchor(*a).await? {
             Some(x) => {
-                let v = crate::views::anchor(&x, None, state.clock.now());
+                let v = crate::views::anchor(&x, None, state.clock.now(), false);
                 v.stage_name.unwrap_or(v.real_name)
             }
             None => String::new(),
