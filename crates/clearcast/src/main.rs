@@ -1,6 +1,7 @@
 //! The `clearcast` binary: wires configuration, the store, the policy and the HTTP server.
 #![forbid(unsafe_code)]
 
+mod bench;
 mod config;
 
 use std::io::{IsTerminal, Write};
@@ -32,11 +33,22 @@ enum Command {
         #[command(subcommand)]
         command: AdminCommand,
     },
+    /// Benchmarks.
+    Bench {
+        #[command(subcommand)]
+        command: BenchCommand,
+    },
     /// Governance records.
     Records {
         #[command(subcommand)]
         command: RecordsCommand,
     },
+}
+
+#[derive(Subcommand)]
+enum BenchCommand {
+    /// A flash sale over HTTP: batched checkout vs the HTTP ceiling vs one transaction per order.
+    FlashSale(bench::FlashSaleArgs),
 }
 
 #[derive(Subcommand)]
@@ -112,6 +124,7 @@ async fn main() -> Result<()> {
         Command::Admin { command: AdminCommand::CreateOperator { username, role, store } } => {
             create_operator(username, &role, store).await
         }
+        Command::Bench { command: BenchCommand::FlashSale(args) } => bench::flash_sale(args).await,
         Command::Records { command: RecordsCommand::Archive { before, out, store } } => {
             let out = out.unwrap_or_else(|| store.data_dir.join(format!("archive-{before}.jsonl")));
             let state = state(&store, None).await?;

@@ -89,6 +89,7 @@ pub fn api_router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(health::healthz))
         .routes(routes!(health::metrics))
+        .routes(routes!(health::ping))
         .routes(routes!(accounts::sign_up))
         .routes(routes!(accounts::me))
         .routes(routes!(accounts::login, accounts::logout))

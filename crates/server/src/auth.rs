@@ -100,7 +100,17 @@ fn bearer(parts: &Parts) -> Result<Option<&str>, ApiError> {
 async fn resolve(parts: &Parts, state: &AppState) -> Result<Option<Caller>, ApiError> {
     let Some(token) = bearer(parts)? else { return Ok(None) };
     let hash = token_hash(token);
-    let account = state.store.token_account(&hash, state.clock.now()).await?;
+    let now = state.clock.now();
+    let account = match state.caches.tokens.get(&hash, now) {
+        Some(a) => Some(a),
+        None => {
+            let a = state.store.token_account(&hash, now).await?;
+            if let Some(a) = &a {
+                state.caches.tokens.put(hash.clone(), a.clone(), now);
+            }
+            a
+        }
+    };
     match account {
         Some(account) => Ok(Some(Caller { account, token_hash: hash })),
         None => Err(ApiError::unauthorized("the token is unknown, expired or revoked")),

@@ -10,11 +10,13 @@ pub mod api;
 pub mod app;
 pub mod archive;
 pub mod auth;
+pub mod cache;
 pub mod checkout;
 pub mod clock;
 pub mod demo;
 pub mod error;
 pub mod extract;
+pub mod fixture;
 pub mod state;
 pub mod views;
 

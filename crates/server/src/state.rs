@@ -19,6 +19,8 @@ pub struct AppState {
     pub clock: Arc<dyn Clock>,
     /// The checkout engine.
     pub checkout: Checkout,
+    /// Hot-path caches.
+    pub caches: Arc<crate::cache::Caches>,
 }
 
 impl AppState {
@@ -30,6 +32,6 @@ impl AppState {
     /// New state with a chosen checkout mode.
     pub fn with_checkout(store: Arc<dyn Store>, policy: Policy, clock: Arc<dyn Clock>, mode: Mode) -> Self {
         let checkout = Checkout::start(store.clone(), mode);
-        Self { store, policy: Arc::new(policy), clock, checkout }
+        Self { store, policy: Arc::new(policy), clock, checkout, caches: Arc::default() }
     }
 }

@@ -29,7 +29,7 @@ use clearcast_domain::ids::{
 };
 use clearcast_domain::ids::{ChangeRequestId, OrderId, ShowId, VariantId};
 use clearcast_domain::lineup::LineupItem;
-use clearcast_domain::order::Order;
+use clearcast_domain::order::{Order, OrderStatus};
 use clearcast_domain::party::{Party, PartyId, PartyKind};
 use clearcast_domain::product::Category;
 use clearcast_domain::product::Product;
@@ -191,10 +191,17 @@ pub trait OrderStore: Send + Sync {
     async fn get_order(&self, id: OrderId) -> StoreResult<Option<Order>>;
     /// Orders, oldest first.
     async fn list_orders(&self, filter: &OrderFilter, page: &PageRequest) -> StoreResult<Page<Order>>;
-    /// Saves a transition with its record (in the order's own stream); with `release_stock` the
-    /// order's units go back to the variant in the same transaction (cancellation).
-    async fn save_order(&self, order: &Order, release_stock: bool, record: AuditEntry) -> StoreResult<()>;
-    /// Placed (unpaid) orders placed before `before`, oldest first, at most `limit`.
+    /// Saves a transition from state `from` with its record (in the order's own stream); with
+    /// `release_stock` the order's units go back to the variant in the same transaction
+    /// (cancellation). `Conflict(order_state_changed)` if the order is no longer in `from`.
+    async fn save_order(
+        &self,
+        order: &Order,
+        from: OrderStatus,
+        release_stock: bool,
+        record: AuditEntry,
+    ) -> StoreResult<()>;
+    /// Placed (unpaid) orders placed at or before `before`, oldest first, at most `limit`.
     async fn unpaid_before(&self, before: DateTime<Utc>, limit: u32) -> StoreResult<Vec<Order>>;
     /// Units of a variant held by orders that are not cancelled.
     async fn units_sold(&self, variant: VariantId) -> StoreResult<i64>;

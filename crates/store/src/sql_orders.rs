@@ -2,7 +2,7 @@
 
 /// Instantiates [`crate::OrderStore`] for a backend.
 macro_rules! impl_order_store {
-    ($ty:ty, $db:ty) => {
+    ($ty:ty, $db:ty, $lock:literal) => {
         use clearcast_domain::order::{Order, OrderStatus};
         use crate::{OrderFilter, OrderStore, PlaceOutcome, PlaceRequest};
 
@@ -13,100 +13,158 @@ macro_rules! impl_order_store {
         #[async_trait]
         impl OrderStore for $ty {
             async fn place_orders(&self, batch: &[PlaceRequest]) -> StoreResult<Vec<PlaceOutcome>> {
+                // A handful of statements per batch, not per order: read what the batch needs,
+                // decide every order in memory first come first served, then write. The variant
+                // rows are locked (PostgreSQL) or the single writer holds the database (SQLite),
+                // so nothing changes between the read and the write.
+                use std::collections::{HashMap, HashSet};
                 let mut tx = self.begin().await?;
+
+                // Idempotency keys already used by these buyers.
+                let mut known: HashMap<(AccountId, String), OrderId> = HashMap::new();
+                let keyed: Vec<&PlaceRequest> = batch.iter().filter(|r| r.idempotency_key.is_some()).collect();
+                for chunk in keyed.chunks(300) {
+                    let params = (1..=chunk.len()).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ");
+                    let sql = format!("SELECT consumer_id, idempotency_key, id FROM orders WHERE idempotency_key IN ({params})");
+                    let mut q = sqlx::query(&sql);
+                    for r in chunk {
+                        q = q.bind(r.idempotency_key.clone());
+                    }
+                    for row in q.fetch_all(&mut *tx).await? {
+                        let consumer: AccountId = parse(&row.try_get::<String, _>("consumer_id")?)?;
+                        let key: String = row.try_get("idempotency_key")?;
+                        known.insert((consumer, key), parse(&row.try_get::<String, _>("id")?)?);
+                    }
+                }
+
+                // Units each buyer already holds, per (show, product), for limited items.
+                let mut held: HashMap<(AccountId, ShowId, ProductId), i64> = HashMap::new();
+                let mut groups: HashMap<(ShowId, ProductId), HashSet<AccountId>> = HashMap::new();
+                for r in batch {
+                    if let (Some(_), Some(show)) = (r.limit, r.order.show) {
+                        groups.entry((show, r.order.product)).or_default().insert(r.order.consumer);
+                    }
+                }
+                for ((show, product), buyers) in &groups {
+                    let buyers: Vec<&AccountId> = buyers.iter().collect();
+                    for chunk in buyers.chunks(300) {
+                        let params = (3..3 + chunk.len()).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ");
+                        let sql = format!(
+                            "SELECT consumer_id, CAST(COALESCE(SUM(quantity), 0) AS BIGINT) AS n FROM orders WHERE show_id = $1 AND product_id = $2 \
+                             AND status <> 'cancelled' AND consumer_id IN ({params}) GROUP BY consumer_id"
+                        );
+                        let mut q = sqlx::query(&sql).bind(show.to_string()).bind(product.to_string());
+                        for b in chunk {
+                            q = q.bind(b.to_string());
+                        }
+                        for row in q.fetch_all(&mut *tx).await? {
+                            let consumer: AccountId = parse(&row.try_get::<String, _>("consumer_id")?)?;
+                            held.insert((consumer, *show, *product), row.try_get::<i64, _>("n")?);
+                        }
+                    }
+                }
+
+                // Stock of every variant the batch touches, locked.
+                let mut stock: HashMap<VariantId, i64> = HashMap::new();
+                let variants: Vec<VariantId> = batch.iter().map(|r| r.order.variant).collect::<HashSet<_>>().into_iter().collect();
+                for v in &variants {
+                    let row = sqlx::query(concat!("SELECT stock FROM variants WHERE id = $1", $lock))
+                        .bind(v.to_string())
+                        .fetch_optional(&mut *tx)
+                        .await?;
+                    stock.insert(*v, match row {
+                        Some(r) => r.try_get::<i64, _>("stock")?,
+                        None => 0,
+                    });
+                }
+                let initial = stock.clone();
+
+                // Decide, first come first served.
                 let mut out = Vec::with_capacity(batch.len());
-                // Keys and holdings placed earlier in this batch, not yet visible to queries.
-                let mut keys: std::collections::HashMap<(AccountId, String), OrderId> = std::collections::HashMap::new();
-                let mut held: std::collections::HashMap<(AccountId, String, ProductId), i64> = std::collections::HashMap::new();
+                let mut placed: Vec<&PlaceRequest> = Vec::new();
                 for req in batch {
                     let o = &req.order;
                     if let Some(k) = &req.idempotency_key {
-                        if let Some(id) = keys.get(&(o.consumer, k.clone())) {
+                        if let Some(id) = known.get(&(o.consumer, k.clone())) {
                             out.push(PlaceOutcome::Duplicate(*id));
-                            continue;
-                        }
-                        let existing = sqlx::query("SELECT id FROM orders WHERE consumer_id = $1 AND idempotency_key = $2")
-                            .bind(o.consumer.to_string())
-                            .bind(k)
-                            .fetch_optional(&mut *tx)
-                            .await?;
-                        if let Some(r) = existing {
-                            out.push(PlaceOutcome::Duplicate(parse(&r.try_get::<String, _>("id")?)?));
                             continue;
                         }
                     }
                     let q = i64::from(o.quantity);
                     if let (Some(limit), Some(show)) = (req.limit, o.show) {
-                        let key = (o.consumer, show.to_string(), o.product);
-                        let already = match held.get(&key) {
-                            Some(n) => *n,
-                            None => {
-                                let r = sqlx::query(
-                                    "SELECT COALESCE(SUM(quantity), 0) AS n FROM orders WHERE consumer_id = $1 AND show_id = $2 \
-                                     AND product_id = $3 AND status <> 'cancelled'",
-                                )
-                                .bind(o.consumer.to_string())
-                                .bind(show.to_string())
-                                .bind(o.product.to_string())
-                                .fetch_one(&mut *tx)
-                                .await?;
-                                r.try_get::<i64, _>("n")?
-                            }
-                        };
+                        let already = held.get(&(o.consumer, show, o.product)).copied().unwrap_or(0);
                         if already + q > i64::from(limit) {
-                            held.insert(key, already);
                             out.push(PlaceOutcome::OverLimit { limit, already });
                             continue;
                         }
-                        held.insert(key, already + q);
                     }
-                    let n = sqlx::query("UPDATE variants SET stock = stock - $1 WHERE id = $2 AND stock >= $1")
-                        .bind(q)
-                        .bind(o.variant.to_string())
+                    let left = stock.get(&o.variant).copied().unwrap_or(0);
+                    if left < q {
+                        out.push(PlaceOutcome::SoldOut { available: left });
+                        continue;
+                    }
+                    stock.insert(o.variant, left - q);
+                    if let (Some(_), Some(show)) = (req.limit, o.show) {
+                        *held.entry((o.consumer, show, o.product)).or_insert(0) += q;
+                    }
+                    if let Some(k) = &req.idempotency_key {
+                        known.insert((o.consumer, k.clone()), o.id);
+                    }
+                    placed.push(req);
+                    out.push(PlaceOutcome::Placed);
+                }
+
+                // Write: one conditional update per variant (it cannot take stock below zero, and
+                // it fails loudly if anything moved), and the orders in multi-row inserts.
+                for (v, left) in &stock {
+                    let before = initial.get(v).copied().unwrap_or(0);
+                    if *left == before {
+                        continue;
+                    }
+                    let n = sqlx::query("UPDATE variants SET stock = $1 WHERE id = $2 AND stock = $3 AND $1 >= 0")
+                        .bind(*left)
+                        .bind(v.to_string())
+                        .bind(before)
                         .execute(&mut *tx)
                         .await?;
                     if n.rows_affected() != 1 {
-                        if let (Some(_), Some(show)) = (req.limit, o.show) {
-                            if let Some(h) = held.get_mut(&(o.consumer, show.to_string(), o.product)) {
-                                *h -= q;
-                            }
-                        }
-                        let left = sqlx::query("SELECT stock FROM variants WHERE id = $1")
-                            .bind(o.variant.to_string())
-                            .fetch_optional(&mut *tx)
-                            .await?;
-                        let available = match left {
-                            Some(r) => r.try_get::<i64, _>("stock")?,
-                            None => 0,
-                        };
-                        out.push(PlaceOutcome::SoldOut { available });
-                        continue;
+                        return Err(StoreError::Database(format!("stock of {v} changed during the batch")));
                     }
-                    sqlx::query(
+                }
+                for chunk in placed.chunks(100) {
+                    let mut sql = String::from(
                         "INSERT INTO orders (id, consumer_id, merchant_id, product_id, variant_id, quantity, total_minor, currency, \
-                         show_id, status, idempotency_key, placed_at, updated_at, doc) \
-                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
-                    )
-                    .bind(o.id.to_string())
-                    .bind(o.consumer.to_string())
-                    .bind(o.merchant.to_string())
-                    .bind(o.product.to_string())
-                    .bind(o.variant.to_string())
-                    .bind(q)
-                    .bind(o.total.minor)
-                    .bind(o.total.currency.code())
-                    .bind(o.show.map(|s| s.to_string()))
-                    .bind(o.status.as_str())
-                    .bind(&req.idempotency_key)
-                    .bind(o.placed_at)
-                    .bind(o.updated_at)
-                    .bind(to_json(o)?)
-                    .execute(&mut *tx)
-                    .await?;
-                    if let Some(k) = &req.idempotency_key {
-                        keys.insert((o.consumer, k.clone()), o.id);
+                         show_id, status, idempotency_key, placed_at, updated_at, doc) VALUES ",
+                    );
+                    for i in 0..chunk.len() {
+                        let b = i * 14;
+                        if i > 0 {
+                            sql.push_str(", ");
+                        }
+                        sql.push('(');
+                        sql.push_str(&(1..=14).map(|k| format!("${}", b + k)).collect::<Vec<_>>().join(", "));
+                        sql.push(')');
                     }
-                    out.push(PlaceOutcome::Placed);
+                    let mut q = sqlx::query(&sql);
+                    for req in chunk {
+                        let o = &req.order;
+                        q = q
+                            .bind(o.id.to_string())
+                            .bind(o.consumer.to_string())
+                            .bind(o.merchant.to_string())
+                            .bind(o.product.to_string())
+                            .bind(o.variant.to_string())
+                            .bind(i64::from(o.quantity))
+                            .bind(o.total.minor)
+                            .bind(o.total.currency.code())
+                            .bind(o.show.map(|s| s.to_string()))
+                            .bind(o.status.as_str())
+                            .bind(req.idempotency_key.clone())
+                            .bind(o.placed_at)
+                            .bind(o.updated_at)
+                            .bind(to_json(o)?);
+                    }
+                    q.execute(&mut *tx).await?;
                 }
                 tx.commit().await?;
                 Ok(out)
@@ -133,24 +191,25 @@ macro_rules! impl_order_store {
                 Ok(page(items, pr.limit(), |o| o.id.to_string()))
             }
 
-            async fn save_order(&self, o: &Order, release_stock: bool, record: AuditEntry) -> StoreResult<()> {
+            async fn save_order(&self, o: &Order, from: OrderStatus, release_stock: bool, record: AuditEntry) -> StoreResult<()> {
                 let mut tx = self.begin().await?;
-                let before = sqlx::query("SELECT status FROM orders WHERE id = $1")
-                    .bind(o.id.to_string())
-                    .fetch_optional(&mut *tx)
-                    .await?
-                    .ok_or(StoreError::NotFound)?;
-                let was: String = before.try_get("status")?;
-                if release_stock && was == OrderStatus::Cancelled.as_str() {
-                    return Err(StoreError::conflict("already_cancelled", "the order was already cancelled"));
-                }
-                sqlx::query("UPDATE orders SET status = $1, updated_at = $2, doc = $3 WHERE id = $4")
+                // Only from the state the caller saw: a racing transition (ship vs cancel, two
+                // cancels) finds the row changed and loses with a conflict.
+                let n = sqlx::query("UPDATE orders SET status = $1, updated_at = $2, doc = $3 WHERE id = $4 AND status = $5")
                     .bind(o.status.as_str())
                     .bind(o.updated_at)
                     .bind(to_json(o)?)
                     .bind(o.id.to_string())
+                    .bind(from.as_str())
                     .execute(&mut *tx)
                     .await?;
+                if n.rows_affected() != 1 {
+                    let exists = sqlx::query("SELECT 1 FROM orders WHERE id = $1").bind(o.id.to_string()).fetch_optional(&mut *tx).await?;
+                    return Err(match exists {
+                        Some(_) => StoreError::conflict("order_state_changed", "the order changed meanwhile; read it again"),
+                        None => StoreError::NotFound,
+                    });
+                }
                 if release_stock {
                     sqlx::query("UPDATE variants SET stock = stock + $1 WHERE id = $2")
                         .bind(i64::from(o.quantity))
@@ -170,11 +229,11 @@ macro_rules! impl_order_store {
                     .await?;
                 // UUIDv7 ids sort by time; the instant itself is compared in Rust.
                 let all = rows.iter().map(order_from).collect::<StoreResult<Vec<Order>>>()?;
-                Ok(all.into_iter().filter(|o| o.placed_at < before).collect())
+                Ok(all.into_iter().filter(|o| o.placed_at <= before).collect())
             }
 
             async fn units_sold(&self, variant: VariantId) -> StoreResult<i64> {
-                let r = sqlx::query("SELECT COALESCE(SUM(quantity), 0) AS n FROM orders WHERE variant_id = $1 AND status <> 'cancelled'")
+                let r = sqlx::query("SELECT CAST(COALESCE(SUM(quantity), 0) AS BIGINT) AS n FROM orders WHERE variant_id = $1 AND status <> 'cancelled'")
                     .bind(variant.to_string())
                     .fetch_one(self.reader())
                     .await?;

@@ -70,4 +70,4 @@ impl SqliteStore {
 
 crate::sql::impl_store!(SqliteStore, sqlx::Sqlite, "");
 crate::sql_shows::impl_show_store!(SqliteStore, sqlx::Sqlite);
-crate::sql_orders::impl_order_store!(SqliteStore, sqlx::Sqlite);
+crate::sql_orders::impl_order_store!(SqliteStore, sqlx::Sqlite, "");

@@ -25,12 +25,17 @@ pub async fn fresh_sqlite() -> Result<(SqliteStore, TempDir), StoreError> {
 /// unless `CLEARCAST_REQUIRE_SERVICES=1`, which makes that a panic.
 pub async fn fresh_postgres() -> Result<Option<(PgStore, String)>, StoreError> {
     let Some(base) = pg_url() else { return Ok(None) };
-    let name = format!("clearcast_test_{}", uuid_simple());
-    let mut admin: sqlx::PgConnection = sqlx::Connection::connect(&base).await?;
-    sqlx::Executor::execute(&mut admin, format!("CREATE DATABASE {name}").as_str()).await?;
-    let url = with_database(&base, &name);
+    let url = create_database(&base, "clearcast_test").await?;
     let store = PgStore::connect(&url, test_cipher()).await?;
     Ok(Some((store, url)))
+}
+
+/// Creates a fresh database named `<prefix>_<random>` on the server of `base` and returns its URL.
+pub async fn create_database(base: &str, prefix: &str) -> Result<String, StoreError> {
+    let name = format!("{prefix}_{}", uuid_simple());
+    let mut admin: sqlx::PgConnection = sqlx::Connection::connect(base).await?;
+    sqlx::Executor::execute(&mut admin, format!("CREATE DATABASE {name}").as_str()).await?;
+    Ok(with_database(base, &name))
 }
 
 /// The PostgreSQL URL for tests, or `None` with a note (a panic under `CLEARCAST_REQUIRE_SERVICES=1`).

@@ -140,6 +140,7 @@ const DUMMY_HASH: &str =
     responses((status = 204, description = "revoked"), (status = 401, body = crate::error::Problem)))]
 pub async fn logout(State(state): State<AppState>, caller: Caller) -> ApiResult<StatusCode> {
     state.store.revoke_token(&caller.token_hash, state.clock.now()).await?;
+    state.caches.tokens.remove(&caller.token_hash);
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -149,5 +149,7 @@ pub async fn verify(
         json!({"request": req.id, "decision": input.decision, "note": note, "on_time": on_time, "basis": "Order 117 Art. 25"}),
     );
     state.store.decide_change(&req, apply, record).await?;
+    // Disclosure cards are built from party records: no order may snapshot the old one.
+    state.caches.order_context.retain(|_| false);
     Ok(Json(view(&state, req)))
 }

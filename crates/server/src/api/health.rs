@@ -40,3 +40,10 @@ pub async fn metrics() -> impl IntoResponse {
     let body = crate::app::metrics_handle().render();
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], body)
 }
+
+/// A no-op through every layer (auth excepted): the HTTP ceiling the flash-sale benchmark compares
+/// the checkout against.
+#[utoipa::path(get, path = "/api/v1/ping", tag = "health", responses((status = 204, description = "nothing")))]
+pub async fn ping() -> StatusCode {
+    StatusCode::NO_CONTENT
+}

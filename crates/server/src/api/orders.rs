@@ -62,6 +62,117 @@ fn idempotency_key(headers: &HeaderMap) -> ApiResult<Option<String>> {
     })
 }
 
+/// What placing an order of a product needs to know besides the buyer: the product, who sells it,
+/// and in a show the lineup item, the roster and the disclosure card, all checked by the gate.
+/// Cached per (show, product) for a second (see `cache`).
+#[derive(Debug)]
+pub struct OrderContext {
+    /// The product with its variants.
+    pub product: clearcast_domain::product::Product,
+    /// The seller's card.
+    pub seller: PartyCard,
+    /// The goods owner's card.
+    pub goods_owner: PartyCard,
+    /// The show, when bought in one.
+    pub show: Option<ShowId>,
+    /// The lineup item.
+    pub item: Option<clearcast_domain::lineup::LineupItem>,
+    /// The show's anchors.
+    pub anchors: Vec<AnchorId>,
+    /// The show's disclosure card for this product.
+    pub card: Option<DisclosureCard>,
+}
+
+async fn load_product(state: &AppState, pid: ProductId) -> ApiResult<clearcast_domain::product::Product> {
+    state
+        .store
+        .get_product(pid)
+        .await?
+        .ok_or_else(|| ApiError::invalid("product_id", "unknown_product", format!("no product {pid}")))
+}
+
+/// Ordering outside a show: the product-side threshold, judged now.
+async fn plain_context(state: &AppState, pid: ProductId) -> ApiResult<std::sync::Arc<OrderContext>> {
+    let product = load_product(state, pid).await?;
+    let v = eligibility::judge(state, product.id, None, None).await?;
+    if !v.eligible {
+        let unmet = clearcast_domain::gate::combine(&[(product.id, AnchorId::from_uuid(uuid::Uuid::nil()), v)])
+            .into_iter()
+            .map(|mut u| {
+                u.anchor_ids.clear();
+                u
+            })
+            .collect();
+        return Err(ApiError::not_eligible("order this product now", unmet));
+    }
+    let (seller, goods_owner) = products::parties_of(state, &product).await?;
+    Ok(std::sync::Arc::new(OrderContext {
+        seller: disclosure::party_card(&seller),
+        goods_owner: disclosure::party_card(&goods_owner),
+        product,
+        show: None,
+        item: None,
+        anchors: Vec::new(),
+        card: None,
+    }))
+}
+
+/// Ordering in a show: live, on the lineup, through the gate with every roster anchor.
+async fn show_context(
+    state: &AppState,
+    show_id: &str,
+    pid: ProductId,
+    now: chrono::DateTime<chrono::Utc>,
+) -> ApiResult<std::sync::Arc<OrderContext>> {
+    let sid: ShowId = show_id
+        .parse()
+        .map_err(|e: clearcast_domain::ids::IdError| ApiError::invalid("show_id", e.code(), e.to_string()))?;
+    if let Some(ctx) = state.caches.order_context.get(&(sid, pid), now) {
+        return Ok(ctx);
+    }
+    let show = state
+        .store
+        .get_show(sid)
+        .await?
+        .ok_or_else(|| ApiError::invalid("show_id", "unknown_show", format!("no show {sid}")))?;
+    if show.status != ShowStatus::Live {
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "show_not_live",
+            format!("the show is {}; it sells only while live", show.status.as_str()),
+        )
+        .field("show_id", "show_not_live", "the show is not live"));
+    }
+    let product = load_product(state, pid).await?;
+    let lineup = state.store.lineup_list(show.id).await?;
+    let item = lineup
+        .into_iter()
+        .find(|i| i.product == product.id)
+        .ok_or_else(|| ApiError::invalid("product_id", "not_in_lineup", "this product is not on the show's lineup"))?;
+    let unmet = shows::gate(state, &show, &[product.id]).await?;
+    if !unmet.is_empty() {
+        return Err(ApiError::not_eligible("order this product now", unmet));
+    }
+    let (seller, goods_owner) = products::parties_of(state, &product).await?;
+    let room = state
+        .store
+        .get_party(PartyId::RoomOperator(show.room_operator))
+        .await?
+        .ok_or_else(|| ApiError::internal("show without room"))?;
+    let card = disclosure::card(&seller, &goods_owner, &room, item.anchor_role, show.ai_presenter);
+    let ctx = std::sync::Arc::new(OrderContext {
+        seller: disclosure::party_card(&seller),
+        goods_owner: disclosure::party_card(&goods_owner),
+        product,
+        show: Some(show.id),
+        item: Some(item),
+        anchors: show.roster.clone(),
+        card: Some(card),
+    });
+    state.caches.order_context.put((sid, pid), ctx.clone(), now);
+    Ok(ctx)
+}
+
 /// Place an order (consumers). `Idempotency-Key` makes retries safe: the same key returns the same
 /// order (200), never a second one. Sold out is 409 `sold_out`; over the per-buyer limit 422
 /// `purchase_limit_exceeded`; a full engine 503 `checkout_busy` with `Retry-After`.
@@ -85,11 +196,12 @@ pub async fn place(
         .product_id
         .parse()
         .map_err(|e: clearcast_domain::ids::IdError| ApiError::invalid("product_id", e.code(), e.to_string()))?;
-    let product = state
-        .store
-        .get_product(pid)
-        .await?
-        .ok_or_else(|| ApiError::invalid("product_id", "unknown_product", format!("no product {pid}")))?;
+    let now = state.clock.now();
+    let ctx = match &input.show_id {
+        Some(s) => show_context(&state, s, pid, now).await?,
+        None => plain_context(&state, pid).await?,
+    };
+    let product = &ctx.product;
     let variant = match &input.variant_id {
         Some(v) => {
             let vid: VariantId = v.parse().map_err(|e: clearcast_domain::ids::IdError| {
@@ -104,57 +216,8 @@ pub async fn place(
         None if product.variants.len() == 1 => &product.variants[0],
         None => return Err(ApiError::invalid("variant_id", "required", "this product has several variants; name one")),
     };
-    let (seller, goods_owner) = products::parties_of(&state, &product).await?;
-    let now = state.clock.now();
-    let (show, item, anchors, show_card): (Option<ShowId>, _, Vec<AnchorId>, Option<DisclosureCard>) = match &input
-        .show_id
-    {
-        Some(s) => {
-            let show = shows::load(&state, s).await.map_err(|mut e| {
-                for f in &mut e.errors {
-                    f.field = "show_id".into();
-                }
-                e
-            })?;
-            if show.status != ShowStatus::Live {
-                return Err(ApiError::new(
-                    StatusCode::CONFLICT,
-                    "show_not_live",
-                    format!("the show is {}; it sells only while live", show.status.as_str()),
-                )
-                .field("show_id", "show_not_live", "the show is not live"));
-            }
-            let lineup = state.store.lineup_list(show.id).await?;
-            let item = lineup.into_iter().find(|i| i.product == product.id).ok_or_else(|| {
-                ApiError::invalid("product_id", "not_in_lineup", "this product is not on the show's lineup")
-            })?;
-            let unmet = shows::gate(&state, &show, &[product.id]).await?;
-            if !unmet.is_empty() {
-                return Err(ApiError::not_eligible("order this product now", unmet));
-            }
-            let room = state
-                .store
-                .get_party(PartyId::RoomOperator(show.room_operator))
-                .await?
-                .ok_or_else(|| ApiError::internal("show without room"))?;
-            let card = disclosure::card(&seller, &goods_owner, &room, item.anchor_role, show.ai_presenter);
-            (Some(show.id), Some(item), show.roster.clone(), Some(card))
-        }
-        None => {
-            let v = eligibility::judge(&state, product.id, None, None).await?;
-            if !v.eligible {
-                let unmet = clearcast_domain::gate::combine(&[(product.id, AnchorId::from_uuid(uuid::Uuid::nil()), v)])
-                    .into_iter()
-                    .map(|mut u| {
-                        u.anchor_ids.clear();
-                        u
-                    })
-                    .collect();
-                return Err(ApiError::not_eligible("order this product now", unmet));
-            }
-            (None, None, Vec::new(), None)
-        }
-    };
+    let item = ctx.item.clone();
+    let (show, anchors, show_card) = (ctx.show, ctx.anchors.clone(), ctx.card.clone());
     // A variant priced apart from the product keeps its own price outside shows; in a show the
     // lineup's show price applies.
     let unit_price = item.as_ref().map(|i| i.show_price).unwrap_or(variant.price);
@@ -181,8 +244,8 @@ pub async fn place(
             unit_price,
             unit: item.as_ref().map(|i| i.unit.clone()).unwrap_or_else(|| product.unit.clone()),
             reference: item.as_ref().and_then(|i| i.reference.clone()),
-            seller: disclosure::party_card(&seller),
-            goods_owner: disclosure::party_card(&goods_owner),
+            seller: ctx.seller.clone(),
+            goods_owner: ctx.goods_owner.clone(),
             disclosure: show_card,
         },
         status: OrderStatus::Placed,
@@ -310,10 +373,18 @@ async fn transition(
         return Err(ApiError::forbidden(format!("you may not {action} this order")));
     }
     let now = state.clock.now();
+    let from = order.status;
     f(&mut order, now).map_err(state_err)?;
     let record =
         audit(caller, now, &format!("order.{action}"), order.id, json!({"status": order.status, "detail": detail}));
-    state.store.save_order(&order, release, record).await?;
+    state.store.save_order(&order, from, release, record).await.map_err(|e| match e {
+        clearcast_store::StoreError::Conflict { .. } => ApiError::new(
+            StatusCode::CONFLICT,
+            "invalid_order_state",
+            "the order changed meanwhile (another action won); read it again",
+        ),
+        other => other.into(),
+    })?;
     Ok(order)
 }
 
@@ -321,6 +392,9 @@ async fn transition(
 #[utoipa::path(post, path = "/api/v1/orders/{id}/pay", tag = "orders", params(("id" = String, Path)), security(("bearer" = [])),
     responses((status = 200, body = Order), (status = 409, body = crate::error::Problem)))]
 pub async fn pay(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> ApiResult<Json<Order>> {
+    if caller.role() == Role::Regulator {
+        return Err(ApiError::new(StatusCode::FORBIDDEN, "regulator_read_only", "regulators read; they do not write"));
+    }
     let (order, who) = load_for(&state, &caller, &id).await?;
     if who != Party::Buyer {
         return Err(ApiError::forbidden("only the buyer pays"));
@@ -409,6 +483,7 @@ pub async fn expire_unpaid(state: &AppState) -> ApiResult<usize> {
     let mut n = 0;
     for mut o in due {
         if o.payment_expired(now, window) && o.cancel(now).is_ok() {
+            let from = OrderStatus::Placed;
             let record = clearcast_domain::audit::AuditEntry {
                 at: now,
                 actor: o.consumer,
@@ -416,7 +491,7 @@ pub async fn expire_unpaid(state: &AppState) -> ApiResult<usize> {
                 subject: o.id.to_string(),
                 detail: json!({"payment_window_minutes": window, "released": o.quantity}),
             };
-            match state.store.save_order(&o, true, record).await {
+            match state.store.save_order(&o, from, true, record).await {
                 Ok(()) => n += 1,
                 Err(clearcast_store::StoreError::Conflict { .. }) => {}
                 Err(e) => return Err(e.into()),

@@ -494,6 +494,7 @@ pub async fn pin(
         ),
     ];
     state.store.save_show(&show, records, None).await?;
+    state.caches.forget_show(show.id);
     Ok(Json(v))
 }
 
@@ -535,6 +536,7 @@ pub async fn end(
     )];
     let anchor = audit(&caller, now, "records.anchor", show.id, json!("show ended"));
     state.store.save_show(&show, records, Some(anchor)).await?;
+    state.caches.forget_show(show.id);
     Ok(Json(view(&state, &show).await?))
 }
 
@@ -570,6 +572,7 @@ pub async fn suspend(
     let records =
         vec![audit(&caller, now, "show.suspended", show.id, json!({"reason": reason, "basis": "Order 117 Art. 12"}))];
     state.store.save_show(&show, records, None).await?;
+    state.caches.forget_show(show.id);
     Ok(Json(view(&state, &show).await?))
 }
 
