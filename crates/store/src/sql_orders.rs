@@ -22,18 +22,25 @@ macro_rules! impl_order_store {
 
                 // Idempotency keys already used by these buyers.
                 let mut known: HashMap<(AccountId, String), OrderId> = HashMap::new();
-                let keyed: Vec<&PlaceRequest> = batch.iter().filter(|r| r.idempotency_key.is_some()).collect();
-                for chunk in keyed.chunks(300) {
+                // By buyer (the unique index leads with the buyer), then matched on the key here.
+                let wanted: HashSet<(AccountId, &str)> =
+                    batch.iter().filter_map(|r| r.idempotency_key.as_deref().map(|k| (r.order.consumer, k))).collect();
+                let buyers: Vec<AccountId> = wanted.iter().map(|(c, _)| *c).collect::<HashSet<_>>().into_iter().collect();
+                for chunk in buyers.chunks(300) {
                     let params = (1..=chunk.len()).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ");
-                    let sql = format!("SELECT consumer_id, idempotency_key, id FROM orders WHERE idempotency_key IN ({params})");
+                    let sql = format!(
+                        "SELECT consumer_id, idempotency_key, id FROM orders WHERE consumer_id IN ({params}) AND idempotency_key IS NOT NULL"
+                    );
                     let mut q = sqlx::query(&sql);
-                    for r in chunk {
-                        q = q.bind(r.idempotency_key.clone());
+                    for c in chunk {
+                        q = q.bind(c.to_string());
                     }
                     for row in q.fetch_all(&mut *tx).await? {
                         let consumer: AccountId = parse(&row.try_get::<String, _>("consumer_id")?)?;
                         let key: String = row.try_get("idempotency_key")?;
-                        known.insert((consumer, key), parse(&row.try_get::<String, _>("id")?)?);
+                        if wanted.contains(&(consumer, key.as_str())) {
+                            known.insert((consumer, key), parse(&row.try_get::<String, _>("id")?)?);
+                        }
                     }
                 }
 
