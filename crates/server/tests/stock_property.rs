@@ -13,7 +13,7 @@ use clearcast_domain::money::Money;
 use clearcast_domain::order::{Order, OrderSnapshot, OrderStatus, ShippingAddress};
 use clearcast_domain::policy::Policy;
 use clearcast_server::{AppState, SystemClock};
-use clearcast_store::{PlaceOutcome, PlaceRequest, Store};
+use clearcast_store::{PlaceOutcome, PlaceRequest};
 use proptest::prelude::*;
 
 #[derive(Debug, Clone)]
