@@ -22,7 +22,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::api::{
-    accounts, anchors, audit, changes, eligibility, health, orders, parties, products, reports, roster, shows,
+    accounts, anchors, audit, changes, eligibility, health, orders, parties, products, reports, reviews, roster, shows,
 };
 use crate::error::ApiError;
 use crate::extract::MAX_BODY_BYTES;
@@ -135,6 +135,10 @@ pub fn api_router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(orders::confirm))
         .routes(routes!(orders::cancel))
         .routes(routes!(orders::dispute_packet))
+        .routes(routes!(reviews::create, reviews::get))
+        .routes(routes!(reviews::follow_up))
+        .routes(routes!(reviews::reply))
+        .routes(routes!(reviews::for_product))
         .routes(routes!(audit::list))
         .routes(routes!(audit::verify))
         .routes(routes!(audit::records))

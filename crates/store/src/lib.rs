@@ -205,6 +205,22 @@ pub trait OrderStore: Send + Sync {
     async fn unpaid_before(&self, before: DateTime<Utc>, limit: u32) -> StoreResult<Vec<Order>>;
     /// Units of a variant held by orders that are not cancelled.
     async fn units_sold(&self, variant: VariantId) -> StoreResult<i64>;
+    /// Appends a review entry. `Conflict(already_reviewed)` / `Conflict(already_replied)` when a
+    /// racing writer got there first.
+    async fn add_review_entry(
+        &self,
+        product: ProductId,
+        entry: &clearcast_domain::review::ReviewEntry,
+    ) -> StoreResult<()>;
+    /// An order's review entries, oldest first.
+    async fn review_entries(&self, order: OrderId) -> StoreResult<Vec<clearcast_domain::review::ReviewEntry>>;
+    /// A product's review entries, oldest first, after entry number `after`, at most `limit`.
+    async fn product_review_entries(
+        &self,
+        product: ProductId,
+        after: i64,
+        limit: u32,
+    ) -> StoreResult<Vec<(i64, clearcast_domain::review::ReviewEntry)>>;
 }
 
 /// Everything clearcast remembers. Both backends implement every method with the same meaning;

@@ -239,6 +239,39 @@ macro_rules! impl_order_store {
                 Ok(all.into_iter().filter(|o| o.placed_at <= before).collect())
             }
 
+            async fn add_review_entry(&self, product: ProductId, e: &clearcast_domain::review::ReviewEntry) -> StoreResult<()> {
+                let mut tx = self.begin().await?;
+                sqlx::query("INSERT INTO review_entries (order_id, product_id, kind, at, doc) VALUES ($1, $2, $3, $4, $5)")
+                    .bind(e.order.to_string())
+                    .bind(product.to_string())
+                    .bind(enum_str(&e.kind)?)
+                    .bind(e.at)
+                    .bind(to_json(e)?)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(|err| unique_as(err, &[("review_one_initial", "already_reviewed", "this order already has its review"), ("review_one_reply", "already_replied", "the seller has already replied"), ("order_id", "already_reviewed", "this order already has its review")]))?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn review_entries(&self, order: OrderId) -> StoreResult<Vec<clearcast_domain::review::ReviewEntry>> {
+                let rows = sqlx::query("SELECT doc FROM review_entries WHERE order_id = $1 ORDER BY id")
+                    .bind(order.to_string())
+                    .fetch_all(self.reader())
+                    .await?;
+                rows.iter().map(|r| json(&r.try_get::<String, _>("doc")?)).collect()
+            }
+
+            async fn product_review_entries(&self, product: ProductId, after: i64, limit: u32) -> StoreResult<Vec<(i64, clearcast_domain::review::ReviewEntry)>> {
+                let rows = sqlx::query("SELECT id, doc FROM review_entries WHERE product_id = $1 AND id > $2 ORDER BY id LIMIT $3")
+                    .bind(product.to_string())
+                    .bind(after)
+                    .bind(i64::from(limit.clamp(1, 1000)))
+                    .fetch_all(self.reader())
+                    .await?;
+                rows.iter().map(|r| Ok((r.try_get::<i64, _>("id")?, json(&r.try_get::<String, _>("doc")?)?))).collect()
+            }
+
             async fn units_sold(&self, variant: VariantId) -> StoreResult<i64> {
                 let r = sqlx::query("SELECT CAST(COALESCE(SUM(quantity), 0) AS BIGINT) AS n FROM orders WHERE variant_id = $1 AND status <> 'cancelled'")
                     .bind(variant.to_string())

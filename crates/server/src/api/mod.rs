@@ -11,6 +11,7 @@ pub mod orders;
 pub mod parties;
 pub mod products;
 pub mod reports;
+pub mod reviews;
 pub mod roster;
 pub mod shows;
 

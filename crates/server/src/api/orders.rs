@@ -318,13 +318,13 @@ pub async fn list(
 
 /// Who is asking about an order.
 #[derive(PartialEq)]
-enum Party {
+pub(crate) enum Party {
     Buyer,
     Seller,
     Staff,
 }
 
-async fn load_for(state: &AppState, caller: &Caller, id: &str) -> ApiResult<(Order, Party)> {
+pub(crate) async fn load_for(state: &AppState, caller: &Caller, id: &str) -> ApiResult<(Order, Party)> {
     let oid: OrderId = parse_id("id", id)?;
     let order = state.store.get_order(oid).await?.ok_or_else(|| ApiError::not_found("order"))?;
     let who = if order.consumer == caller.account.id {

@@ -1,0 +1,88 @@
+//! Reviews over HTTP: only delivered orders, once, follow-ups by the buyer, one reply by the
+//! seller, public reading, and no way to delete or edit one (E-commerce Law Art. 17, 39).
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use common::TestApp;
+use serde_json::{json, Value};
+
+async fn delivered_order(app: &TestApp) -> (String, String, String) {
+    let consumer = app.login("consumer", "consumer-demo-pass").await;
+    let shows = app.get("/api/v1/shows?status=live", None).await;
+    let show = &shows.body["items"][0];
+    let product = show["pinned"]["product_id"].as_str().unwrap().to_string();
+    let body = json!({"show_id": show["id"], "product_id": product, "quantity": 1,
+        "shipping": {"name": "张三", "phone": "13800000000", "address": "北京市朝阳区"}});
+    let o = app.post("/api/v1/orders", Some(&consumer), body).await;
+    assert_eq!(o.status, 201, "{}", o.body);
+    let id = o.body["id"].as_str().unwrap().to_string();
+    // Too early: not delivered.
+    let early = app.post(&format!("/api/v1/orders/{id}/review"), Some(&consumer), ratings(5)).await;
+    assert_eq!((early.status, early.code()), (409, "order_not_delivered"));
+    app.post(&format!("/api/v1/orders/{id}/pay"), Some(&consumer), json!({})).await;
+    let merchant = app.login("haowu", "merchant-demo-pass").await;
+    let s = app
+        .post(
+            &format!("/api/v1/orders/{id}/ship"),
+            Some(&merchant),
+            json!({"carrier": "SF", "tracking_number": "SF100"}),
+        )
+        .await;
+    assert_eq!(s.status, 200, "{}", s.body);
+    let op = app.login("operator", "operator-demo-pass").await;
+    assert_eq!(app.post(&format!("/api/v1/orders/{id}/deliver"), Some(&op), json!({})).await.status, 200);
+    (id, consumer, product)
+}
+
+fn ratings(v: u8) -> Value {
+    json!({"ratings": {"product_quality": v, "as_described": v, "explanation": v, "logistics": v, "service": v}, "text": "米很香"})
+}
+
+#[tokio::test]
+async fn a_delivered_order_is_reviewed_once_followed_up_and_replied_to_and_never_deleted() {
+    let app = TestApp::spawn_demo().await;
+    let (id, consumer, product) = delivered_order(&app).await;
+    let merchant = app.login("haowu", "merchant-demo-pass").await;
+
+    let bad = app.post(&format!("/api/v1/orders/{id}/review"), Some(&consumer), ratings(6)).await;
+    assert_eq!((bad.status, bad.field()), (422, "ratings.product_quality"));
+    let r = app.post(&format!("/api/v1/orders/{id}/review"), Some(&consumer), ratings(4)).await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    assert_eq!(r.body["ratings"]["explanation"], 4);
+    let again = app.post(&format!("/api/v1/orders/{id}/review"), Some(&consumer), ratings(1)).await;
+    assert_eq!((again.status, again.code()), (409, "already_reviewed"));
+
+    let f = app
+        .post(&format!("/api/v1/orders/{id}/review/follow-ups"), Some(&consumer), json!({"text": "吃了一周，还是很好"}))
+        .await;
+    assert_eq!(f.status, 201);
+    assert_eq!(f.body["follow_ups"][0]["text"], "吃了一周，还是很好");
+    let not_buyer =
+        app.post(&format!("/api/v1/orders/{id}/review/follow-ups"), Some(&merchant), json!({"text": "x"})).await;
+    assert_eq!(not_buyer.status, 403);
+    let reply =
+        app.post(&format!("/api/v1/orders/{id}/review/reply"), Some(&merchant), json!({"text": "感谢支持"})).await;
+    assert_eq!(reply.status, 201, "{}", reply.body);
+    assert_eq!(reply.body["reply"]["text"], "感谢支持");
+    let twice =
+        app.post(&format!("/api/v1/orders/{id}/review/reply"), Some(&merchant), json!({"text": "再次感谢"})).await;
+    assert_eq!((twice.status, twice.code()), (409, "already_replied"));
+    let buyer_reply =
+        app.post(&format!("/api/v1/orders/{id}/review/reply"), Some(&consumer), json!({"text": "x"})).await;
+    assert_eq!(buyer_reply.status, 403);
+
+    // Public, with the buyer unnamed.
+    let list = app.get(&format!("/api/v1/products/{product}/reviews"), None).await;
+    assert_eq!(list.status, 200);
+    assert_eq!(list.body["items"].as_array().unwrap().len(), 1);
+    assert_eq!(list.body["items"][0]["text"], "米很香");
+    assert!(!list.body.to_string().contains(&consumer));
+
+    // No endpoint deletes a review, and the database refuses it too.
+    let del = app.delete(&format!("/api/v1/orders/{id}/review"), Some(&consumer)).await;
+    assert_eq!(del.status, 405);
+    assert!(app.db.execute("DELETE FROM review_entries").await.is_err());
+    assert!(app.db.execute("UPDATE review_entries SET doc = '{}'").await.is_err());
+    assert_eq!(app.get(&format!("/api/v1/orders/{id}/review"), Some(&consumer)).await.body["ratings"]["service"], 4);
+}
