@@ -86,3 +86,30 @@ async fn a_delivered_order_is_reviewed_once_followed_up_and_replied_to_and_never
     assert!(app.db.execute("UPDATE review_entries SET doc = '{}'").await.is_err());
     assert_eq!(app.get(&format!("/api/v1/orders/{id}/review"), Some(&consumer)).await.body["ratings"]["service"], 4);
 }
+
+#[tokio::test]
+async fn the_buyer_and_the_seller_talk_in_a_thread_kept_as_records() {
+    let app = TestApp::spawn_demo().await;
+    let (id, consumer, _) = delivered_order(&app).await;
+    let merchant = app.login("haowu", "merchant-demo-pass").await;
+    let a = app
+        .post(&format!("/api/v1/orders/{id}/messages"), Some(&consumer), json!({"text": "请问保质期到什么时候？"}))
+        .await;
+    assert_eq!((a.status, a.body["from"].as_str()), (201, Some("buyer")));
+    let b =
+        app.post(&format!("/api/v1/orders/{id}/messages"), Some(&merchant), json!({"text": "到 2027 年 10 月"})).await;
+    assert_eq!((b.status, b.body["from"].as_str()), (201, Some("seller")));
+    let empty = app.post(&format!("/api/v1/orders/{id}/messages"), Some(&consumer), json!({"text": "  "})).await;
+    assert_eq!((empty.status, empty.field()), (422, "text"));
+    let stranger = app.user(clearcast_domain::account::Role::Consumer).await;
+    assert_eq!(
+        app.post(&format!("/api/v1/orders/{id}/messages"), Some(&stranger), json!({"text": "hi"})).await.status,
+        404
+    );
+    let thread = app.get(&format!("/api/v1/orders/{id}/messages"), Some(&merchant)).await;
+    let from: Vec<&str> =
+        thread.body["items"].as_array().unwrap().iter().map(|m| m["from"].as_str().unwrap()).collect();
+    assert_eq!(from, ["buyer", "seller"]);
+    let reg = app.login("regulator", "regulator-demo-pass").await;
+    assert_eq!(app.get("/api/v1/audit/verify", Some(&reg)).await.body["ok"], true);
+}

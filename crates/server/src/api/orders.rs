@@ -563,3 +563,79 @@ pub async fn dispute_packet(
         order_records,
     }))
 }
+
+/// A customer-service message.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MessageInput {
+    /// Words (1-2000 characters).
+    pub text: String,
+}
+
+/// A message as shown.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct MessageView {
+    /// `buyer`, `seller` or `platform`.
+    pub from: &'static str,
+    /// Words.
+    pub text: String,
+    /// When.
+    pub at: chrono::DateTime<chrono::Utc>,
+}
+
+fn side(p: &Party) -> &'static str {
+    match p {
+        Party::Buyer => "buyer",
+        Party::Seller => "seller",
+        Party::Staff => "platform",
+    }
+}
+
+/// Write in the order's customer-service thread (buyer, seller or operator). Messages are kept as
+/// records in the order's hash-chained stream (Art. 16): they cannot be edited or deleted.
+#[utoipa::path(post, path = "/api/v1/orders/{id}/messages", tag = "orders", params(("id" = String, Path)), request_body = MessageInput,
+    security(("bearer" = [])), responses((status = 201, body = MessageView), (status = 404, body = crate::error::Problem)))]
+pub async fn post_message(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    ApiJson(input): ApiJson<MessageInput>,
+) -> ApiResult<(StatusCode, Json<MessageView>)> {
+    if caller.role() == Role::Regulator {
+        return Err(ApiError::new(StatusCode::FORBIDDEN, "regulator_read_only", "regulators read; they do not write"));
+    }
+    let (order, who) = load_for(&state, &caller, &id).await?;
+    let text = clearcast_domain::text::Text::<2000>::parse(&input.text)
+        .map_err(|e| ApiError::invalid("text", clearcast_domain::validation::CodedError::code(&e), e.to_string()))?
+        .to_string();
+    let now = state.clock.now();
+    let record = audit(&caller, now, "order.message", order.id, json!({"from": side(&who), "text": text}));
+    state.store.record_append(&order.id.to_string(), record).await?;
+    Ok((StatusCode::CREATED, Json(MessageView { from: side(&who), text, at: now })))
+}
+
+/// The order's customer-service thread, oldest first (buyer, seller, staff).
+#[utoipa::path(get, path = "/api/v1/orders/{id}/messages", tag = "orders", params(("id" = String, Path)), security(("bearer" = [])),
+    responses((status = 200, body = List<MessageView>)))]
+pub async fn messages(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<List<MessageView>>> {
+    let (order, _) = load_for(&state, &caller, &id).await?;
+    let records = crate::api::audit::whole_stream(&state, &order.id.to_string(), 0).await?;
+    let items = records
+        .into_iter()
+        .filter(|r| r.entry.action == "order.message")
+        .map(|r| MessageView {
+            from: match r.entry.detail["from"].as_str() {
+                Some("buyer") => "buyer",
+                Some("seller") => "seller",
+                _ => "platform",
+            },
+            text: r.entry.detail["text"].as_str().unwrap_or_default().to_string(),
+            at: r.entry.at,
+        })
+        .collect();
+    Ok(Json(List { items, next_cursor: None }))
+}
