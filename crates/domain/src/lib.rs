@@ -23,6 +23,7 @@ pub mod policy;
 pub mod product;
 pub mod qualification;
 pub mod records;
+pub mod returns;
 pub mod review;
 pub mod show;
 pub mod text;

@@ -175,6 +175,9 @@ pub struct Order {
     pub updated_at: DateTime<Utc>,
     /// When delivered (starts the return windows).
     pub delivered_at: Option<DateTime<Utc>>,
+    /// The buyer's return request, if any.
+    #[serde(default)]
+    pub return_request: Option<crate::returns::ReturnRequest>,
 }
 
 /// Why a transition is refused.
@@ -230,6 +233,11 @@ impl Order {
     /// Cancels before shipping; the caller releases the stock.
     pub fn cancel(&mut self, now: DateTime<Utc>) -> Result<(), OrderStateError> {
         self.go(&[OrderStatus::Placed, OrderStatus::Paid], OrderStatus::Cancelled, "cancel", now)
+    }
+
+    /// Refunds a delivered order after an accepted return.
+    pub fn refund(&mut self, now: DateTime<Utc>) -> Result<(), OrderStateError> {
+        self.go(&[OrderStatus::Delivered, OrderStatus::Completed], OrderStatus::Refunded, "refund", now)
     }
 
     /// Whether an unpaid order has outlived the payment window.
@@ -301,6 +309,7 @@ mod tests {
             placed_at: now,
             updated_at: now,
             delivered_at: None,
+            return_request: None,
         }
     }
 

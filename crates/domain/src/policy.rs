@@ -71,6 +71,9 @@ pub struct Policy {
     /// Thresholds for key rooms (Art. 11).
     #[serde(default)]
     pub tiers: crate::tier::TierPolicy,
+    /// Return windows and exclusions (CPL Art. 25).
+    #[serde(default)]
+    pub returns: crate::returns::ReturnPolicy,
     /// Minutes an order may stay unpaid before it cancels itself and releases its stock.
     #[serde(default = "fifteen")]
     pub payment_window_minutes: u32,

@@ -136,6 +136,8 @@ pub fn api_router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(orders::cancel))
         .routes(routes!(orders::dispute_packet))
         .routes(routes!(orders::post_message, orders::messages))
+        .routes(routes!(orders::request_return))
+        .routes(routes!(orders::decide_return))
         .routes(routes!(reviews::create, reviews::get))
         .routes(routes!(reviews::follow_up))
         .routes(routes!(reviews::reply))

@@ -8,9 +8,14 @@ use common::TestApp;
 use serde_json::{json, Value};
 
 async fn delivered_order(app: &TestApp) -> (String, String, String) {
+    delivered_order_in(app, 0, "haowu").await
+}
+
+/// An order of the pinned product of live show `n`, paid, shipped by `seller`, delivered.
+async fn delivered_order_in(app: &TestApp, n: usize, seller: &str) -> (String, String, String) {
     let consumer = app.login("consumer", "consumer-demo-pass").await;
     let shows = app.get("/api/v1/shows?status=live", None).await;
-    let show = &shows.body["items"][0];
+    let show = &shows.body["items"][n];
     let product = show["pinned"]["product_id"].as_str().unwrap().to_string();
     let body = json!({"show_id": show["id"], "product_id": product, "quantity": 1,
         "shipping": {"name": "张三", "phone": "13800000000", "address": "北京市朝阳区"}});
@@ -21,7 +26,7 @@ async fn delivered_order(app: &TestApp) -> (String, String, String) {
     let early = app.post(&format!("/api/v1/orders/{id}/review"), Some(&consumer), ratings(5)).await;
     assert_eq!((early.status, early.code()), (409, "order_not_delivered"));
     app.post(&format!("/api/v1/orders/{id}/pay"), Some(&consumer), json!({})).await;
-    let merchant = app.login("haowu", "merchant-demo-pass").await;
+    let merchant = app.login(seller, "merchant-demo-pass").await;
     let s = app
         .post(
             &format!("/api/v1/orders/{id}/ship"),
@@ -112,4 +117,60 @@ async fn the_buyer_and_the_seller_talk_in_a_thread_kept_as_records() {
     assert_eq!(from, ["buyer", "seller"]);
     let reg = app.login("regulator", "regulator-demo-pass").await;
     assert_eq!(app.get("/api/v1/audit/verify", Some(&reg)).await.body["ok"], true);
+}
+
+async fn stock_of(app: &TestApp, product: &str) -> i64 {
+    app.get(&format!("/api/v1/products/{product}"), None).await.body["total_stock"].as_i64().unwrap()
+}
+
+#[tokio::test]
+async fn returns_follow_the_seven_day_rule_with_its_exceptions() {
+    let app = TestApp::spawn_demo().await;
+    // The rice is food: no 7-day no-reason return, but a quality return is possible.
+    let (rice_order, consumer, rice) = delivered_order(&app).await;
+    let url = format!("/api/v1/orders/{rice_order}/returns");
+    let no_reason = app.post(&url, Some(&consumer), json!({"kind": "no_reason"})).await;
+    assert_eq!((no_reason.status, no_reason.code()), (422, "no_reason_return_excluded"));
+    let unexplained = app.post(&url, Some(&consumer), json!({"kind": "quality"})).await;
+    assert_eq!((unexplained.status, unexplained.field()), (422, "reason"));
+    let quality = app.post(&url, Some(&consumer), json!({"kind": "quality", "reason": "米里有虫"})).await;
+    assert_eq!(quality.status, 201, "{}", quality.body);
+    assert_eq!(quality.body["return_request"]["status"], "requested");
+    let twice = app.post(&url, Some(&consumer), json!({"kind": "quality", "reason": "again"})).await;
+    assert_eq!((twice.status, twice.code()), (409, "return_already_requested"));
+    let by_buyer = app.post(&format!("{url}/decide"), Some(&consumer), json!({})).await;
+    assert_eq!(by_buyer.status, 403);
+    let stock_before = stock_of(&app, &rice).await;
+    let merchant = app.login("haowu", "merchant-demo-pass").await;
+    let refunded = app.post(&format!("{url}/decide"), Some(&merchant), json!({"decision": "approve"})).await;
+    assert_eq!(refunded.status, 200, "{}", refunded.body);
+    assert_eq!(refunded.body["status"], "refunded");
+    assert_eq!(stock_of(&app, &rice).await, stock_before, "defective goods are not restocked");
+    let again = app.post(&format!("{url}/decide"), Some(&merchant), json!({})).await;
+    assert_eq!((again.status, again.code()), (409, "already_decided"));
+
+    // The disinfectant (second live show, sold by 上海优选) has the 7-day no-reason return.
+    let (order, consumer, bleach) = delivered_order_in(&app, 1, "youxuan").await;
+    let stock_before = stock_of(&app, &bleach).await;
+    app.clock.advance(chrono::Duration::days(7));
+    let r = app.post(&format!("/api/v1/orders/{order}/returns"), Some(&consumer), json!({"kind": "no_reason"})).await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let seller = app.login("youxuan", "merchant-demo-pass").await;
+    let ok = app.post(&format!("/api/v1/orders/{order}/returns/decide"), Some(&seller), json!({})).await;
+    assert_eq!(ok.body["status"], "refunded", "{}", ok.body);
+    assert_eq!(stock_of(&app, &bleach).await, stock_before + 1, "a no-reason return is restocked");
+
+    // Eight days after delivery the window has closed.
+    let (late, consumer, _) = delivered_order_in(&app, 1, "youxuan").await;
+    app.clock.advance(chrono::Duration::days(8));
+    let consumer2 = app.login("consumer", "consumer-demo-pass").await;
+    let _ = consumer;
+    let r = app.post(&format!("/api/v1/orders/{late}/returns"), Some(&consumer2), json!({"kind": "no_reason"})).await;
+    assert_eq!((r.status, r.code()), (422, "return_window_passed"));
+    // A not-delivered order cannot be returned.
+    let reg = app.login("regulator", "regulator-demo-pass").await;
+    assert_eq!(
+        app.post(&format!("/api/v1/orders/{late}/returns"), Some(&reg), json!({"kind": "no_reason"})).await.code(),
+        "regulator_read_only"
+    );
 }

@@ -105,6 +105,7 @@ fn order(w: &World, buyer: AccountId, qty: u32) -> Order {
         placed_at: now,
         updated_at: now,
         delivered_at: None,
+        return_request: None,
     }
 }
 

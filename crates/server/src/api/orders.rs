@@ -253,6 +253,7 @@ pub async fn place(
         placed_at: now,
         updated_at: now,
         delivered_at: None,
+        return_request: None,
     };
     let limit = item.as_ref().and_then(|i| i.purchase_limit);
     match state.checkout.place(PlaceRequest { order: order.clone(), idempotency_key: key, limit }).await? {
@@ -638,4 +639,95 @@ pub async fn messages(
         })
         .collect();
     Ok(Json(List { items, next_cursor: None }))
+}
+
+/// Request a return of a delivered order (the buyer): `no_reason` within 7 days unless the
+/// category is excluded, `quality` or `not_as_described` (with a reason) within 30 days.
+#[utoipa::path(post, path = "/api/v1/orders/{id}/returns", tag = "orders", params(("id" = String, Path)),
+    request_body = clearcast_domain::returns::ReturnInput, security(("bearer" = [])),
+    responses((status = 201, body = Order), (status = 409, body = crate::error::Problem), (status = 422, body = crate::error::Problem)))]
+pub async fn request_return(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    ApiJson(input): ApiJson<clearcast_domain::returns::ReturnInput>,
+) -> ApiResult<(StatusCode, Json<Order>)> {
+    if caller.role() == Role::Regulator {
+        return Err(ApiError::new(StatusCode::FORBIDDEN, "regulator_read_only", "regulators read; they do not write"));
+    }
+    let (mut order, who) = load_for(&state, &caller, &id).await?;
+    if who != Party::Buyer {
+        return Err(ApiError::forbidden("only the buyer requests a return"));
+    }
+    let category =
+        order.snapshot.category.parse::<clearcast_domain::product::Category>().map_err(ApiError::internal)?;
+    let now = state.clock.now();
+    let req =
+        clearcast_domain::returns::request(&input, &order, category, &state.policy.returns, now)?.map_err(|r| {
+            let status = match r {
+                clearcast_domain::returns::ReturnRefusal::Excluded(_)
+                | clearcast_domain::returns::ReturnRefusal::WindowPassed(_) => StatusCode::UNPROCESSABLE_ENTITY,
+                _ => StatusCode::CONFLICT,
+            };
+            ApiError::new(status, r.code(), r.to_string())
+        })?;
+    let from = order.status;
+    let detail = json!({"kind": req.kind, "reason": req.reason, "window_ends": req.window_ends, "basis": "Consumer Protection Law Art. 25"});
+    order.return_request = Some(req);
+    order.updated_at = now;
+    let record = audit(&caller, now, "order.return_requested", order.id, detail);
+    state.store.save_order(&order, from, false, record).await.map_err(|e| match e {
+        clearcast_store::StoreError::Conflict { .. } => {
+            ApiError::new(StatusCode::CONFLICT, "invalid_order_state", "the order changed meanwhile; read it again")
+        }
+        other => other.into(),
+    })?;
+    Ok((StatusCode::CREATED, Json(order)))
+}
+
+/// Accept (refund) or reject a return (the seller or an operator). A no-reason return puts the
+/// goods back in stock; defective goods do not.
+#[utoipa::path(post, path = "/api/v1/orders/{id}/returns/decide", tag = "orders", params(("id" = String, Path)),
+    request_body = crate::api::DecisionInput, security(("bearer" = [])),
+    responses((status = 200, body = Order), (status = 409, body = crate::error::Problem)))]
+pub async fn decide_return(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    ApiJson(input): ApiJson<crate::api::DecisionInput>,
+) -> ApiResult<Json<Order>> {
+    if caller.role() == Role::Regulator {
+        return Err(ApiError::new(StatusCode::FORBIDDEN, "regulator_read_only", "regulators read; they do not write"));
+    }
+    let note = input.note()?;
+    let (mut order, who) = load_for(&state, &caller, &id).await?;
+    if who == Party::Buyer {
+        return Err(ApiError::forbidden("the seller or the platform decides a return"));
+    }
+    let now = state.clock.now();
+    let from = order.status;
+    let Some(mut req) = order.return_request.clone() else {
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "no_return_requested",
+            "no return was requested for this order",
+        ));
+    };
+    let refund = clearcast_domain::returns::decide(&mut req, input.decision, caller.account.id, now, note.clone())
+        .map_err(|m| ApiError::new(StatusCode::CONFLICT, "already_decided", m))?;
+    let restock = refund && clearcast_domain::returns::restocks(req.kind);
+    if refund {
+        order.refund(now).map_err(state_err)?;
+    }
+    order.updated_at = now;
+    let detail = json!({"decision": input.decision, "note": note, "restocked": restock, "refund": if refund { Some(order.total) } else { None }});
+    order.return_request = Some(req);
+    let record = audit(&caller, now, "order.return_decided", order.id, detail);
+    state.store.save_order(&order, from, restock, record).await.map_err(|e| match e {
+        clearcast_store::StoreError::Conflict { .. } => {
+            ApiError::new(StatusCode::CONFLICT, "invalid_order_state", "the order changed meanwhile; read it again")
+        }
+        other => other.into(),
+    })?;
+    Ok(Json(order))
 }
