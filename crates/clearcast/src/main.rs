@@ -62,6 +62,9 @@ enum RecordsCommand {
         /// Output file (must not exist); default DATA_DIR/archive-<before>.jsonl.
         #[arg(long)]
         out: Option<std::path::PathBuf>,
+        /// The policy the server runs with (its `retention_years` decides what may go).
+        #[arg(long, env = "CLEARCAST_POLICY")]
+        policy: Option<std::path::PathBuf>,
         #[command(flatten)]
         store: StoreArgs,
     },
@@ -125,9 +128,9 @@ async fn main() -> Result<()> {
             create_operator(username, &role, store).await
         }
         Command::Bench { command: BenchCommand::FlashSale(args) } => bench::flash_sale(args).await,
-        Command::Records { command: RecordsCommand::Archive { before, out, store } } => {
+        Command::Records { command: RecordsCommand::Archive { before, out, policy, store } } => {
             let out = out.unwrap_or_else(|| store.data_dir.join(format!("archive-{before}.jsonl")));
-            let state = state(&store, None).await?;
+            let state = state(&store, policy.as_deref()).await?;
             let report = clearcast_server::archive::archive(&state, before, &out)
                 .await
                 .map_err(|e| anyhow::anyhow!("{}", e.detail))?;

@@ -83,6 +83,12 @@ fn public_id(p: &Party) -> String {
     }
 }
 
+/// Whether two party records are the same legal entity (same USCC or ID number): a room may call
+/// goods its own only when it is their seller.
+pub fn same_entity(a: &Party, b: &Party) -> bool {
+    a.details.identity.key() == b.details.identity.key()
+}
+
 /// The card of a seller or goods owner.
 pub fn party_card(p: &Party) -> PartyCard {
     PartyCard {

@@ -20,9 +20,44 @@ pub struct Prohibited {
     /// Whole categories that are prohibited.
     #[serde(default)]
     pub categories: Vec<Category>,
-    /// Case-insensitive words in a product title that mark it prohibited.
+    /// Words in a product title that mark it prohibited. Matched after normalising both sides
+    /// (full-width to half-width, lower case, spaces and punctuation removed, common traditional
+    /// characters to simplified), so `电 子 烟`, `ＶＡＰＥ` and `電子煙` are caught.
     #[serde(default)]
     pub title_keywords: Vec<String>,
+    /// Phrases that are not prohibited although they contain a keyword ("cigarette lighter").
+    #[serde(default)]
+    pub title_exceptions: Vec<String>,
+}
+
+/// Folds a title or keyword for matching: full-width ASCII to ASCII, lower case, traditional to
+/// simplified for the characters of prohibited-goods words, and without spaces or punctuation
+/// (the separators people insert to dodge filters).
+pub fn fold(s: &str) -> String {
+    const TRAD: &[(char, char)] = &[
+        ('電', '电'),
+        ('煙', '烟'),
+        ('槍', '枪'),
+        ('彈', '弹'),
+        ('藥', '药'),
+        ('處', '处'),
+        ('製', '制'),
+        ('聽', '听'),
+        ('攝', '摄'),
+        ('針', '针'),
+        ('捲', '卷'),
+        ('動', '动'),
+        ('竊', '窃'),
+    ];
+    s.chars()
+        .map(|c| match c {
+            '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
+            '\u{3000}' => ' ',
+            _ => TRAD.iter().find(|(t, _)| *t == c).map(|(_, s)| *s).unwrap_or(c),
+        })
+        .flat_map(char::to_lowercase)
+        .filter(|c| c.is_alphanumeric())
+        .collect()
 }
 
 /// How recent a passing inspection must be.
@@ -162,12 +197,11 @@ impl Policy {
         if self.prohibited.categories.contains(&category) {
             return Some(format!("category {category}"));
         }
-        let lower = title.to_lowercase();
-        self.prohibited
-            .title_keywords
-            .iter()
-            .find(|k| lower.contains(&k.to_lowercase()))
-            .map(|k| format!("keyword \"{k}\""))
+        let mut folded = fold(title);
+        for ex in &self.prohibited.title_exceptions {
+            folded = folded.replace(&fold(ex), " ");
+        }
+        self.prohibited.title_keywords.iter().find(|k| folded.contains(&fold(k))).map(|k| format!("keyword \"{k}\""))
     }
 }
 
@@ -211,5 +245,9 @@ mod tests {
         assert!(p.prohibited_reason(Category::Other, "Disposable VAPE pen").is_some());
         assert!(p.prohibited_reason(Category::Other, "正品电子烟套装").is_some());
         assert!(p.prohibited_reason(Category::Food, "五常大米").is_none());
+        for evasive in ["电 子 烟", "ＶＡＰＥ 笔", "電子煙", "香-烟", "e-cig pods"] {
+            assert!(p.prohibited_reason(Category::Other, evasive).is_some(), "{evasive}");
+        }
+        assert!(p.prohibited_reason(Category::Other, "Cigarette lighter, windproof").is_none());
     }
 }

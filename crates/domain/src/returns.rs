@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::dates::china_date;
 use crate::ids::AccountId;
-use crate::order::{Order, OrderStatus};
+use crate::order::OrderStatus;
 use crate::product::Category;
 use crate::text::Text;
 use crate::validation::{Errors, Invalid};
@@ -119,14 +119,27 @@ impl ReturnRefusal {
     }
 }
 
-/// Judges a return request for `order` (of `category`) at `now`.
+/// The facts about an order that a return request is judged on.
+#[derive(Debug, Clone, Copy)]
+pub struct Returnable {
+    /// The order's state.
+    pub status: OrderStatus,
+    /// When it was delivered.
+    pub delivered_at: Option<DateTime<Utc>>,
+    /// Whether a return was already requested.
+    pub already_requested: bool,
+    /// The product's category.
+    pub category: Category,
+}
+
+/// Judges a return request at `now`.
 pub fn request(
     input: &ReturnInput,
-    order: &Order,
-    category: Category,
+    order: Returnable,
     policy: &ReturnPolicy,
     now: DateTime<Utc>,
 ) -> Result<Result<ReturnRequest, ReturnRefusal>, Invalid> {
+    let category = order.category;
     let mut e = Errors::new();
     let reason = match input.reason.as_deref().filter(|r| !r.trim().is_empty()) {
         Some(r) => e.take("reason", Text::<1000>::parse(r)).map(|t| t.to_string()),
@@ -143,7 +156,7 @@ pub fn request(
         (OrderStatus::Delivered | OrderStatus::Completed, Some(d)) => d,
         (s, _) => return Ok(Err(ReturnRefusal::NotDelivered(s.as_str()))),
     };
-    if order.return_request.is_some() {
+    if order.already_requested {
         return Ok(Err(ReturnRefusal::AlreadyRequested));
     }
     if input.kind == ReturnKind::NoReason && policy.no_reason_excluded.contains(&category) {

@@ -87,6 +87,16 @@ pub async fn archive(state: &AppState, before: NaiveDate, out: &Path) -> ApiResu
     for (stream, recs) in &plan {
         if let Some(last) = recs.last() {
             state.store.archive_records(stream, last.seq, now, &file).await?;
+            // The checkpoint itself goes on record in the platform chain (after the archived part),
+            // so a checkpoint row nobody archived is caught by verification.
+            let entry = clearcast_domain::audit::AuditEntry {
+                at: now,
+                actor: clearcast_domain::ids::AccountId::from_uuid(uuid::Uuid::nil()),
+                action: "records.archived".into(),
+                subject: stream.clone(),
+                detail: serde_json::json!({"stream": stream, "through_seq": last.seq, "hash": last.hash, "file": file, "before": before, "retention_years": years}),
+            };
+            state.store.record_append(PLATFORM_STREAM, entry).await?;
         }
     }
     Ok(ArchiveReport { streams: plan.len(), records, file: Some(file) })

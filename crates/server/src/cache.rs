@@ -65,13 +65,34 @@ impl<K: std::hash::Hash + Eq, V: Clone> TtlMap<K, V> {
     }
 }
 
+/// What placing an order of a product needs to know besides the buyer: the product, who sells it,
+/// and in a show the lineup item, the roster and the disclosure card, all checked by the gate.
+/// Cached per (show, product) for a second (see `cache`).
+#[derive(Debug)]
+pub struct OrderContext {
+    /// The product with its variants.
+    pub product: clearcast_domain::product::Product,
+    /// The seller's card.
+    pub seller: clearcast_domain::disclosure::PartyCard,
+    /// The goods owner's card.
+    pub goods_owner: clearcast_domain::disclosure::PartyCard,
+    /// The show, when bought in one.
+    pub show: Option<ShowId>,
+    /// The lineup item.
+    pub item: Option<clearcast_domain::lineup::LineupItem>,
+    /// The show's anchors.
+    pub anchors: Vec<clearcast_domain::ids::AnchorId>,
+    /// The show's disclosure card for this product.
+    pub card: Option<clearcast_domain::disclosure::DisclosureCard>,
+}
+
 /// The caches of one server.
 #[derive(Default)]
 pub struct Caches {
     /// Token hash → account.
     pub tokens: TtlMap<String, Account>,
     /// (show, product) → what an order needs, or the reason it cannot be placed.
-    pub order_context: TtlMap<(ShowId, ProductId), Arc<crate::api::orders::OrderContext>>,
+    pub order_context: TtlMap<(ShowId, ProductId), Arc<OrderContext>>,
 }
 
 impl Caches {

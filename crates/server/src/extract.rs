@@ -74,8 +74,9 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
             })
             .unwrap_or(false);
         // An empty body means "no fields": `POST …/verify` with nothing approves, like `{}`.
-        let empty = req.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()) == Some("0");
-        if !json_type && !empty {
+        let declared_empty =
+            req.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).is_none_or(|l| l == "0");
+        if !json_type && !declared_empty {
             return Err(ApiError::new(
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
                 "unsupported_media_type",
@@ -97,6 +98,14 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
         })?;
         // Every request body is an object; parsing to a tree first refuses arrays, which serde's
         // derived structs would otherwise accept positionally.
+        if !json_type && !bytes.is_empty() {
+            return Err(ApiError::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported_media_type",
+                "send the body as application/json",
+            )
+            .field("content-type", "unsupported_media_type", "expected application/json"));
+        }
         let bytes = if bytes.is_empty() { Bytes::from_static(b"{}") } else { bytes };
         let tree: serde_json::Value = serde_json::from_slice(&bytes).map_err(|e| json_error(String::new(), e))?;
         if let Some(path) = nul_in(&tree, String::new()) {

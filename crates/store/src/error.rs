@@ -63,7 +63,10 @@ impl From<sqlx::Error> for StoreError {
             }
             // PostgreSQL: admin shutdown, crash shutdown, cannot connect now, too many connections.
             sqlx::Error::Database(ref d)
-                if matches!(d.code().as_deref(), Some("57P01" | "57P02" | "57P03" | "53300")) =>
+                if matches!(
+                    d.code().as_deref(),
+                    Some("57P01" | "57P02" | "57P03" | "53300" | "55000" | "08006" | "08001" | "08004")
+                ) =>
             {
                 StoreError::Unavailable(e.to_string())
             }

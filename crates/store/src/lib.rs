@@ -111,7 +111,15 @@ pub trait ShowStore: Send + Sync {
     /// Saves a show's state (status, pin, times, replay, roster, script) and appends `records` to
     /// its stream, atomically. With `anchor`, the stream's new head is then recorded in the
     /// platform stream, so a later rewrite of the show's chain cannot go unnoticed.
-    async fn save_show(&self, show: &Show, records: Vec<AuditEntry>, anchor: Option<AuditEntry>) -> StoreResult<()>;
+    /// `Conflict(show_state_changed)` if the show is no longer in state `from` (a racing
+    /// start, end, pin or suspend won).
+    async fn save_show(
+        &self,
+        show: &Show,
+        from: ShowStatus,
+        records: Vec<AuditEntry>,
+        anchor: Option<AuditEntry>,
+    ) -> StoreResult<()>;
     /// Adds a lineup item with its record. `Conflict(already_in_lineup)` for a product already on it.
     async fn lineup_add(&self, item: &LineupItem, record: AuditEntry) -> StoreResult<()>;
     /// A show's lineup, in the order added.
@@ -229,6 +237,10 @@ pub trait OrderStore: Send + Sync {
 pub trait Store: ShowStore + OrderStore + Send + Sync + 'static {
     /// `sqlite` or `postgres`.
     fn backend(&self) -> &'static str;
+    /// A keyed digest of a personal value (HMAC under the store's key): records may carry it to
+    /// show which identity was checked without revealing it, and it cannot be brute-forced from
+    /// a masked number without the key.
+    fn keyed_digest(&self, value: &str) -> String;
     /// Checks the database answers.
     async fn ping(&self) -> StoreResult<()>;
 

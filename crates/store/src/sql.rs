@@ -330,6 +330,10 @@ macro_rules! impl_store {
                 <$ty>::BACKEND
             }
 
+            fn keyed_digest(&self, value: &str) -> String {
+                self.cipher.index(value)
+            }
+
             async fn ping(&self) -> StoreResult<()> {
                 sqlx::query("SELECT 1").execute(self.reader()).await?;
                 Ok(())

@@ -134,11 +134,11 @@ macro_rules! impl_show_store {
                 Ok(page(items, pr.limit(), |s| s.id.to_string()))
             }
 
-            async fn save_show(&self, show: &Show, records: Vec<AuditEntry>, anchor: Option<AuditEntry>) -> StoreResult<()> {
+            async fn save_show(&self, show: &Show, from: ShowStatus, records: Vec<AuditEntry>, anchor: Option<AuditEntry>) -> StoreResult<()> {
                 let mut tx = self.begin().await?;
                 let n = sqlx::query(
                     "UPDATE shows SET title = $1, scheduled_start = $2, stream_url = $3, replay_url = $4, ai_presenter = $5, \
-                     script = $6, status = $7, pinned_item = $8, started_at = $9, ended_at = $10 WHERE id = $11",
+                     script = $6, status = $7, pinned_item = $8, started_at = $9, ended_at = $10 WHERE id = $11 AND status = $12",
                 )
                 .bind(&show.title)
                 .bind(show.scheduled_start)
@@ -151,10 +151,15 @@ macro_rules! impl_show_store {
                 .bind(show.started_at)
                 .bind(show.ended_at)
                 .bind(show.id.to_string())
+                .bind(from.as_str())
                 .execute(&mut *tx)
                 .await?;
                 if n.rows_affected() != 1 {
-                    return Err(StoreError::NotFound);
+                    let exists = sqlx::query("SELECT 1 FROM shows WHERE id = $1").bind(show.id.to_string()).fetch_optional(&mut *tx).await?;
+                    return Err(match exists {
+                        Some(_) => StoreError::conflict("show_state_changed", "the show changed meanwhile (another action won); read it again"),
+                        None => StoreError::NotFound,
+                    });
                 }
                 write_roster(&mut tx, show).await?;
                 let stream = show.id.to_string();

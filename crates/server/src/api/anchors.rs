@@ -13,7 +13,7 @@ use clearcast_domain::verification::Verification;
 use serde::Deserialize;
 use serde_json::json;
 
-use crate::api::{audit, DecisionInput};
+use crate::api::{entry_by, DecisionInput};
 use crate::auth::{Caller, MaybeCaller};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{parse_id, ApiJson, ApiQuery, PageQuery};
@@ -123,7 +123,7 @@ pub async fn verify(
     let now = state.clock.now();
     let v =
         Verification::decide(input.decision, now, state.policy.verification_months, caller.account.id, note.clone());
-    let entry = audit(
+    let entry = entry_by(
         &caller,
         now,
         "anchor.verify",
@@ -159,7 +159,7 @@ pub async fn add_training(
         recorded_by: caller.account.id,
         recorded_at: now,
     };
-    let entry = audit(
+    let entry = entry_by(
         &caller,
         now,
         "anchor.training",
@@ -207,7 +207,7 @@ pub async fn blacklist(
     let anchor = load(&state, "id", &id).await?;
     let now = state.clock.now();
     let entry =
-        audit(&caller, now, "anchor.blacklist", anchor.id, json!({"reason": reason, "basis": "Order 117 Art. 14"}));
+        entry_by(&caller, now, "anchor.blacklist", anchor.id, json!({"reason": reason, "basis": "Order 117 Art. 14"}));
     state.store.blacklist_add(&anchor.details.id_number, reason, now, caller.account.id, entry).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -145,6 +145,45 @@ pub async fn check_all(state: &AppState) -> ApiResult<ChainCheck> {
         }
         chains.insert(h.stream.clone(), (after_seq, recs));
     }
+    // Every checkpoint must be one an archive run put on record in the platform chain.
+    if bad.is_none() {
+        let platform = chains.get(clearcast_store::PLATFORM_STREAM).map(|c| c.1.as_slice()).unwrap_or(&[]);
+        for h in &heads {
+            if let Some((through, hash)) = &h.checkpoint {
+                let recorded = platform.iter().any(|r| {
+                    r.entry.action == "records.archived"
+                        && r.entry.detail["stream"].as_str() == Some(h.stream.as_str())
+                        && r.entry.detail["through_seq"].as_i64() == Some(*through)
+                        && r.entry.detail["hash"].as_str() == Some(hash.as_str())
+                });
+                if !recorded {
+                    bad = Some((
+                        h.stream.clone(),
+                        *through,
+                        "an archive checkpoint that no archive run put on record".into(),
+                    ));
+                    break;
+                }
+            }
+        }
+    }
+    // Every show has a record stream (its first record is written with the show).
+    if bad.is_none() {
+        let mut page = clearcast_store::PageRequest { after: None, limit: 200 };
+        'shows: loop {
+            let p = state.store.list_shows(&clearcast_store::ShowFilter::default(), &page).await?;
+            for s in &p.items {
+                if !chains.contains_key(&s.id.to_string()) {
+                    bad = Some((s.id.to_string(), 1, "a show whose records are missing".into()));
+                    break 'shows;
+                }
+            }
+            match p.next_cursor {
+                Some(c) => page.after = Some(c),
+                None => break,
+            }
+        }
+    }
     if bad.is_none() {
         if let Some((_, platform)) = chains.get(clearcast_store::PLATFORM_STREAM) {
             for r in platform.iter().filter(|r| r.entry.action == "records.anchor") {

@@ -14,7 +14,7 @@ use clearcast_domain::verification::Decision;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use crate::api::{audit, DecisionInput};
+use crate::api::{entry_by, DecisionInput};
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{parse_id, ApiJson, ApiQuery};
@@ -57,7 +57,7 @@ pub async fn report(
     }
     let now = state.clock.now();
     let req = ChangeRequest::report(&input, pid, caller.account.id, now, &state.policy.calendar)?;
-    let record = audit(
+    let record = entry_by(
         &caller,
         now,
         "change.reported",
@@ -141,7 +141,7 @@ pub async fn verify(
     } else {
         None
     };
-    let record = audit(
+    let record = entry_by(
         &caller,
         now,
         "change.decided",

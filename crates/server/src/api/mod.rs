@@ -60,7 +60,7 @@ impl DecisionInput {
 }
 
 /// An audit entry for an action by `caller`.
-pub fn audit(
+pub fn entry_by(
     caller: &Caller,
     now: DateTime<Utc>,
     action: &str,

@@ -11,7 +11,7 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::Json;
 use clearcast_domain::account::Role;
-use clearcast_domain::disclosure::{self, DisclosureCard, PartyCard};
+use clearcast_domain::disclosure::{self, PartyCard};
 use clearcast_domain::ids::{AnchorId, OrderId, ProductId, ShowId, VariantId};
 use clearcast_domain::order::{Order, OrderInput, OrderSnapshot, OrderStatus, Shipment, MAX_QUANTITY};
 use clearcast_domain::party::{PartyId, PartyKind};
@@ -21,8 +21,9 @@ use clearcast_store::{OrderFilter, PlaceOutcome, PlaceRequest};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use crate::api::{audit, eligibility, products, shows};
+use crate::api::{eligibility, entry_by, products, shows};
 use crate::auth::Caller;
+use crate::cache::OrderContext;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{parse_id, ApiJson, ApiQuery, PageQuery};
 use crate::state::AppState;
@@ -60,27 +61,6 @@ fn idempotency_key(headers: &HeaderMap) -> ApiResult<Option<String>> {
         )
         .field("Idempotency-Key", "invalid", "1-128 visible ASCII characters")
     })
-}
-
-/// What placing an order of a product needs to know besides the buyer: the product, who sells it,
-/// and in a show the lineup item, the roster and the disclosure card, all checked by the gate.
-/// Cached per (show, product) for a second (see `cache`).
-#[derive(Debug)]
-pub struct OrderContext {
-    /// The product with its variants.
-    pub product: clearcast_domain::product::Product,
-    /// The seller's card.
-    pub seller: PartyCard,
-    /// The goods owner's card.
-    pub goods_owner: PartyCard,
-    /// The show, when bought in one.
-    pub show: Option<ShowId>,
-    /// The lineup item.
-    pub item: Option<clearcast_domain::lineup::LineupItem>,
-    /// The show's anchors.
-    pub anchors: Vec<AnchorId>,
-    /// The show's disclosure card for this product.
-    pub card: Option<DisclosureCard>,
 }
 
 async fn load_product(state: &AppState, pid: ProductId) -> ApiResult<clearcast_domain::product::Product> {
@@ -377,7 +357,7 @@ async fn transition(
     let from = order.status;
     f(&mut order, now).map_err(state_err)?;
     let record =
-        audit(caller, now, &format!("order.{action}"), order.id, json!({"status": order.status, "detail": detail}));
+        entry_by(caller, now, &format!("order.{action}"), order.id, json!({"status": order.status, "detail": detail}));
     state.store.save_order(&order, from, release, record).await.map_err(|e| match e {
         clearcast_store::StoreError::Conflict { .. } => ApiError::new(
             StatusCode::CONFLICT,
@@ -610,7 +590,7 @@ pub async fn post_message(
         .map_err(|e| ApiError::invalid("text", clearcast_domain::validation::CodedError::code(&e), e.to_string()))?
         .to_string();
     let now = state.clock.now();
-    let record = audit(&caller, now, "order.message", order.id, json!({"from": side(&who), "text": text}));
+    let record = entry_by(&caller, now, "order.message", order.id, json!({"from": side(&who), "text": text}));
     state.store.record_append(&order.id.to_string(), record).await?;
     Ok((StatusCode::CREATED, Json(MessageView { from: side(&who), text, at: now })))
 }
@@ -662,20 +642,25 @@ pub async fn request_return(
     let category =
         order.snapshot.category.parse::<clearcast_domain::product::Category>().map_err(ApiError::internal)?;
     let now = state.clock.now();
-    let req =
-        clearcast_domain::returns::request(&input, &order, category, &state.policy.returns, now)?.map_err(|r| {
-            let status = match r {
-                clearcast_domain::returns::ReturnRefusal::Excluded(_)
-                | clearcast_domain::returns::ReturnRefusal::WindowPassed(_) => StatusCode::UNPROCESSABLE_ENTITY,
-                _ => StatusCode::CONFLICT,
-            };
-            ApiError::new(status, r.code(), r.to_string())
-        })?;
+    let facts = clearcast_domain::returns::Returnable {
+        status: order.status,
+        delivered_at: order.delivered_at,
+        already_requested: order.return_request.is_some(),
+        category,
+    };
+    let req = clearcast_domain::returns::request(&input, facts, &state.policy.returns, now)?.map_err(|r| {
+        let status = match r {
+            clearcast_domain::returns::ReturnRefusal::Excluded(_)
+            | clearcast_domain::returns::ReturnRefusal::WindowPassed(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            _ => StatusCode::CONFLICT,
+        };
+        ApiError::new(status, r.code(), r.to_string())
+    })?;
     let from = order.status;
     let detail = json!({"kind": req.kind, "reason": req.reason, "window_ends": req.window_ends, "basis": "Consumer Protection Law Art. 25"});
     order.return_request = Some(req);
     order.updated_at = now;
-    let record = audit(&caller, now, "order.return_requested", order.id, detail);
+    let record = entry_by(&caller, now, "order.return_requested", order.id, detail);
     state.store.save_order(&order, from, false, record).await.map_err(|e| match e {
         clearcast_store::StoreError::Conflict { .. } => {
             ApiError::new(StatusCode::CONFLICT, "invalid_order_state", "the order changed meanwhile; read it again")
@@ -722,7 +707,7 @@ pub async fn decide_return(
     order.updated_at = now;
     let detail = json!({"decision": input.decision, "note": note, "restocked": restock, "refund": if refund { Some(order.total) } else { None }});
     order.return_request = Some(req);
-    let record = audit(&caller, now, "order.return_decided", order.id, detail);
+    let record = entry_by(&caller, now, "order.return_decided", order.id, detail);
     state.store.save_order(&order, from, restock, record).await.map_err(|e| match e {
         clearcast_store::StoreError::Conflict { .. } => {
             ApiError::new(StatusCode::CONFLICT, "invalid_order_state", "the order changed meanwhile; read it again")

@@ -13,7 +13,7 @@ use clearcast_domain::party::{NewParty, Party, PartyInput, PartyKind};
 use clearcast_domain::verification::Verification;
 use serde_json::json;
 
-use crate::api::{audit, DecisionInput};
+use crate::api::{entry_by, DecisionInput};
 use crate::auth::{Caller, MaybeCaller};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiJson, ApiQuery, PageQuery};
@@ -47,7 +47,7 @@ pub async fn register(state: &AppState, caller: &Caller, kind: PartyKind, input:
         clearcast_domain::party::LegalIdentity::NaturalPerson(_) => "id_number",
     };
     let record = (caller.role() == Role::Operator).then(|| {
-        audit(
+        entry_by(
             caller,
             party.created_at,
             &format!("{}.registered", kind.as_str()),
@@ -102,7 +102,7 @@ async fn verify(
     let now = state.clock.now();
     let v =
         Verification::decide(input.decision, now, state.policy.verification_months, caller.account.id, note.clone());
-    let entry = audit(
+    let entry = entry_by(
         &caller,
         now,
         &format!("{}.verify", kind.as_str()),

@@ -15,7 +15,7 @@ use clearcast_store::ProductFilter;
 use serde::Deserialize;
 use serde_json::json;
 
-use crate::api::{audit, DecisionInput};
+use crate::api::{entry_by, DecisionInput};
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{parse_id, ApiJson, ApiQuery};
@@ -77,7 +77,7 @@ pub async fn register(state: &AppState, caller: &Caller, input: &ProductInput) -
         created_at: state.clock.now(),
     };
     let record = (caller.role() == Role::Operator).then(|| {
-        audit(
+        entry_by(
             caller,
             product.created_at,
             "product.registered",
@@ -236,7 +236,7 @@ pub async fn verify_qualification(
     let now = state.clock.now();
     let review =
         Review { decision: input.decision, reviewed_by: caller.account.id, reviewed_at: now, note: note.clone() };
-    let entry = audit(
+    let entry = entry_by(
         &caller,
         now,
         "qualification.review",
@@ -307,7 +307,7 @@ pub async fn verify_inspection(
     let now = state.clock.now();
     let review =
         Review { decision: input.decision, reviewed_by: caller.account.id, reviewed_at: now, note: note.clone() };
-    let entry = audit(
+    let entry = entry_by(
         &caller,
         now,
         "inspection.review",

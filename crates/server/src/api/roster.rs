@@ -67,7 +67,7 @@ pub async fn add(
     }
     let now = state.clock.now();
     let entry = RosterEntry { room_operator: rid, anchor: aid, added_at: now, confirmed_at: None };
-    let record = crate::api::audit(
+    let record = crate::api::entry_by(
         &caller,
         now,
         "roster.added",
@@ -99,7 +99,7 @@ pub async fn confirm(
         )
         .field("anchor_id", "anchor_unverified", "anchor is not currently verified"));
     }
-    let record = crate::api::audit(
+    let record = crate::api::entry_by(
         &caller,
         now,
         "roster.confirmed",

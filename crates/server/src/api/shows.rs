@@ -22,7 +22,7 @@ use clearcast_store::ShowFilter;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use crate::api::{audit, eligibility, parties, products};
+use crate::api::{eligibility, entry_by, parties, products};
 use crate::auth::{Caller, MaybeCaller};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{parse_id, ApiJson, ApiQuery, PageQuery};
@@ -57,8 +57,10 @@ pub struct LineupView {
     pub commission_bps: u32,
     /// Per-buyer limit.
     pub purchase_limit: Option<u32>,
-    /// Who sells it, whose goods, the room, the anchor's role, the AI label.
+    /// Who sells it, whose goods, the room, the anchor's role, the AI flag.
     pub disclosure: DisclosureCard,
+    /// The AI label to show with the item when the presenter is AI-generated (Art. 37).
+    pub ai_label: Option<&'static str>,
 }
 
 /// A show page.
@@ -163,6 +165,7 @@ async fn lineup_view(state: &AppState, item: &LineupItem, room: &Party, ai: bool
         commission_bps: item.commission_bps,
         purchase_limit: item.purchase_limit,
         disclosure: disclosure::card(&seller, &owner, room, item.anchor_role, ai),
+        ai_label: ai.then_some(AI_LABEL),
     })
 }
 
@@ -276,7 +279,7 @@ pub async fn create(
         ended_at: None,
         created_at: now,
     };
-    let record = audit(
+    let record = entry_by(
         &caller,
         now,
         "show.created",
@@ -346,6 +349,16 @@ pub async fn add_lineup(
         .get_product(new.product)
         .await?
         .ok_or_else(|| ApiError::invalid("product_id", "unknown_product", format!("no product {}", new.product)))?;
+    if new.anchor_role == clearcast_domain::disclosure::AnchorRole::OwnGoods {
+        let (seller, _) = products::parties_of(&state, &product).await?;
+        if !clearcast_domain::disclosure::same_entity(&seller, &r) {
+            return Err(ApiError::invalid(
+                "anchor_role",
+                "not_own_goods",
+                "own_goods means the room operator itself sells these goods; this product's seller is another party (use commissioned or advertising)",
+            ));
+        }
+    }
     let unmet = gate(&state, &show, &[product.id]).await?;
     if !unmet.is_empty() {
         return Err(ApiError::not_eligible("add this product to the lineup", unmet));
@@ -363,7 +376,7 @@ pub async fn add_lineup(
         purchase_limit: new.purchase_limit,
         added_at: now,
     };
-    let record = audit(
+    let record = entry_by(
         &caller,
         now,
         "lineup.verified",
@@ -417,21 +430,31 @@ pub async fn start(State(state): State<AppState>, caller: Caller, Path(id): Path
         let anchor = state.store.get_anchor(*a).await?.ok_or_else(|| ApiError::internal("roster anchor missing"))?;
         let trainings = state.store.list_trainings(*a).await?;
         let roster = state.store.roster_get(show.room_operator, *a).await?;
-        records.push(audit(&caller, now, "roster.verified", a, json!({
+        records.push(entry_by(&caller, now, "roster.verified", a, json!({
             "anchor": a, "verified_until": anchor.verification.as_ref().and_then(|v| v.verified_until),
-            "id_number_sha256": clearcast_domain::records::personal_hash(anchor.details.id_number.expose()),
+            "id_number_digest": state.store.keyed_digest(anchor.details.id_number.expose()),
             "trainings": trainings.iter().map(|t| json!({"id": t.id, "kind": t.kind, "category": t.category, "completed_on": t.completed_on})).collect::<Vec<_>>(),
             "roster_confirmed_at": roster.and_then(|r| r.confirmed_at), "blacklisted": false, "basis": "Order 117 Art. 8, 10, 28",
         })));
     }
-    records.push(audit(&caller, now, "script.reviewed", show.id, json!({
+    records.push(entry_by(&caller, now, "script.reviewed", show.id, json!({
         "script_sha256": show.script.as_deref().map(clearcast_domain::records::personal_hash),
         "scanned": false, "note": "speech supervision is not built yet; the script is recorded unscanned", "basis": "Order 117 Art. 30",
     })));
+    let from = show.status;
     show.start(now).map_err(ApiError::state)?;
-    records.push(audit(&caller, now, "show.started", show.id, json!({"lineup": products, "roster": show.roster})));
-    state.store.save_show(&show, records, None).await?;
+    records.push(entry_by(&caller, now, "show.started", show.id, json!({"lineup": products, "roster": show.roster})));
+    state.store.save_show(&show, from, records, None).await.map_err(show_conflict)?;
     Ok(Json(view(&state, &show).await?))
+}
+
+fn show_conflict(e: clearcast_store::StoreError) -> ApiError {
+    match e {
+        clearcast_store::StoreError::Conflict { message, .. } => {
+            ApiError::new(axum::http::StatusCode::CONFLICT, "invalid_show_state", message)
+        }
+        other => other.into(),
+    }
 }
 
 /// Which lineup item to pin.
@@ -476,16 +499,17 @@ pub async fn pin(
     }
     let now = state.clock.now();
     let v = lineup_view(&state, item, &r, show.ai_presenter).await?;
+    let from = show.status;
     show.pin(item.id).map_err(ApiError::state)?;
     let records = vec![
-        audit(
+        entry_by(
             &caller,
             now,
             "product.pinned",
             item.id,
             json!({"product": item.product, "show_price": item.show_price, "reference": item.reference, "eligible": true}),
         ),
-        audit(
+        entry_by(
             &caller,
             now,
             "disclosure.shown",
@@ -493,7 +517,7 @@ pub async fn pin(
             json!({"card": v.disclosure, "card_sha256": value_hash(&v.disclosure), "basis": "Order 117 Art. 26, 37"}),
         ),
     ];
-    state.store.save_show(&show, records, None).await?;
+    state.store.save_show(&show, from, records, None).await.map_err(show_conflict)?;
     state.caches.forget_show(show.id);
     Ok(Json(v))
 }
@@ -526,16 +550,17 @@ pub async fn end(
         .transpose()
         .map_err(|m| ApiError::invalid("replay_url", "invalid_url", m))?;
     let now = state.clock.now();
+    let from = show.status;
     show.end(now, replay).map_err(ApiError::state)?;
-    let records = vec![audit(
+    let records = vec![entry_by(
         &caller,
         now,
         "show.ended",
         show.id,
         json!({"replay_url": show.replay_url, "retained_until": clearcast_domain::records::retained_until(now, state.policy.retention_years)}),
     )];
-    let anchor = audit(&caller, now, "records.anchor", show.id, json!("show ended"));
-    state.store.save_show(&show, records, Some(anchor)).await?;
+    let anchor = entry_by(&caller, now, "records.anchor", show.id, json!("show ended"));
+    state.store.save_show(&show, from, records, Some(anchor)).await.map_err(show_conflict)?;
     state.caches.forget_show(show.id);
     Ok(Json(view(&state, &show).await?))
 }
@@ -567,11 +592,17 @@ pub async fn suspend(
         ));
     }
     let mut show = load(&state, &id).await?;
+    let from = show.status;
     show.suspend().map_err(ApiError::state)?;
     let now = state.clock.now();
-    let records =
-        vec![audit(&caller, now, "show.suspended", show.id, json!({"reason": reason, "basis": "Order 117 Art. 12"}))];
-    state.store.save_show(&show, records, None).await?;
+    let records = vec![entry_by(
+        &caller,
+        now,
+        "show.suspended",
+        show.id,
+        json!({"reason": reason, "basis": "Order 117 Art. 12"}),
+    )];
+    state.store.save_show(&show, from, records, None).await.map_err(show_conflict)?;
     state.caches.forget_show(show.id);
     Ok(Json(view(&state, &show).await?))
 }
