@@ -8,7 +8,7 @@ mod common;
 use chrono::{Duration, NaiveDate};
 use clearcast_domain::dates::china_date;
 use common::TestApp;
-use serde_json::json;
+use serde_json::{json, Value};
 
 async fn archive_after_retention(app: &TestApp) {
     let room = app.login("xingguang", "room-demo-pass").await;
@@ -88,4 +88,123 @@ async fn archiving_works_the_same_on_postgres() {
     let Some(app) = TestApp::spawn_postgres().await else { return };
     app.seed_demo().await;
     archive_after_retention(&app).await;
+}
+
+#[tokio::test]
+async fn a_forged_checkpoint_and_a_missing_show_stream_are_found() {
+    let app = TestApp::spawn_demo().await;
+    let reg = app.login("regulator", "regulator-demo-pass").await;
+    assert_eq!(app.get("/api/v1/audit/verify", Some(&reg)).await.body["ok"], true);
+    // Someone with database access drops old platform records and writes a checkpoint for them.
+    let head: Value = app.get("/api/v1/records?limit=3", Some(&reg)).await.body["items"][2].clone();
+    let hash = head["hash"].as_str().unwrap();
+    app.db.execute("DROP TRIGGER IF EXISTS records_no_delete").await.ok();
+    app.db.execute("ALTER TABLE records DISABLE TRIGGER records_no_change").await.ok();
+    app.db.execute("DELETE FROM records WHERE stream = 'platform' AND seq <= 3").await.unwrap();
+    app.db
+        .execute(&format!(
+            "INSERT INTO record_checkpoints (stream, through_seq, hash, archived_at, archive_file) VALUES ('platform', 3, '{hash}', '2026-11-25T04:00:00Z', 'x')"
+        ))
+        .await
+        .unwrap();
+    let check = app.get("/api/v1/audit/verify", Some(&reg)).await;
+    assert_eq!(check.body["ok"], false, "{}", check.body);
+    assert_eq!(check.body["problem"], "an archive checkpoint that no archive run put on record");
+}
+
+#[tokio::test]
+async fn racing_transitions_of_a_show_have_one_winner() {
+    let app = TestApp::spawn_demo().await;
+    let room = app.login("xingguang", "room-demo-pass").await;
+    let anchor = app.login("lijia", "anchor-demo-pass").await;
+    let live = app.get("/api/v1/shows?status=live", None).await;
+    let id = live.body["items"][0]["id"].as_str().unwrap().to_string();
+    let pinned = live.body["items"][0]["pinned"]["id"].as_str().unwrap().to_string();
+    // End (room) racing a pin (anchor), many times over: the show ends up ended, never "live with
+    // an end record", and at most one end succeeds.
+    let (end_url, pin_url) = (format!("/api/v1/shows/{id}/end"), format!("/api/v1/shows/{id}/pin"));
+    let (a, b) = tokio::join!(
+        app.post(&end_url, Some(&room), json!({})),
+        app.post(&pin_url, Some(&anchor), json!({"lineup_item_id": pinned})),
+    );
+    assert_eq!(a.status, 200, "{}", a.body);
+    assert!(b.status == 200 || b.status == 409, "{}", b.body);
+    let again = app.post(&format!("/api/v1/shows/{id}/end"), Some(&room), json!({})).await;
+    assert_eq!(again.status, 409);
+    let show = app.get(&format!("/api/v1/shows/{id}"), None).await;
+    assert_eq!(show.body["status"], "ended");
+    let op = app.login("operator", "operator-demo-pass").await;
+    let recs = app.get(&format!("/api/v1/records?show={id}&limit=1000"), Some(&op)).await;
+    let ends = recs.body["items"].as_array().unwrap().iter().filter(|r| r["action"] == "show.ended").count();
+    assert_eq!(ends, 1);
+    // Regulators do not follow; rooms do not follow themselves.
+    let reg = app.login("regulator", "regulator-demo-pass").await;
+    let rid = show.body["room_operator_id"].as_str().unwrap();
+    assert_eq!(
+        app.post(&format!("/api/v1/room-operators/{rid}/follow"), Some(&reg), json!({})).await.code(),
+        "regulator_read_only"
+    );
+    assert_eq!(app.post(&format!("/api/v1/room-operators/{rid}/follow"), Some(&room), json!({})).await.field(), "id");
+}
+
+#[tokio::test]
+async fn concurrent_starts_start_a_show_once() {
+    let app = TestApp::spawn_demo().await;
+    let room = app.login("xingguang", "room-demo-pass").await;
+    let op = app.login("operator", "operator-demo-pass").await;
+    // The scheduled show's anchor needs training before anything can be added; train him.
+    let scheduled = app.get("/api/v1/shows?status=scheduled", None).await;
+    let id = scheduled.body["items"][0]["id"].as_str().unwrap().to_string();
+    let anchor = scheduled.body["items"][0]["roster"][0]["anchor_id"].as_str().unwrap().to_string();
+    let t = app
+        .post(
+            &format!("/api/v1/anchors/{anchor}/training"),
+            Some(&op),
+            json!({"kind": "pre_first_show", "completed_on": "2026-11-20", "provider": "平台学院", "hours": 8}),
+        )
+        .await;
+    assert_eq!(t.status, 201, "{}", t.body);
+    let products = app.get("/api/v1/products", None).await;
+    let buds = products.body["items"].as_array().unwrap().iter().find(|p| p["category"] == "electronics").unwrap()
+        ["id"]
+        .clone();
+    let add = app
+        .post(
+            &format!("/api/v1/shows/{id}/lineup"),
+            Some(&room),
+            json!({"product_id": buds, "anchor_role": "advertising", "show_price_minor": 25900}),
+        )
+        .await;
+    assert_eq!(add.status, 201, "{}", add.body);
+    let url = format!("/api/v1/shows/{id}/start");
+    let results = futures_join(&app, &url, &room, 6).await;
+    assert_eq!(results.iter().filter(|s| **s == 200).count(), 1, "{results:?}");
+    assert!(results.iter().all(|s| *s == 200 || *s == 409), "{results:?}");
+    let recs = app.get(&format!("/api/v1/records?show={id}&limit=1000"), Some(&op)).await;
+    let starts = recs.body["items"].as_array().unwrap().iter().filter(|r| r["action"] == "show.started").count();
+    assert_eq!(starts, 1);
+}
+
+async fn futures_join(app: &TestApp, url: &str, token: &str, n: usize) -> Vec<u16> {
+    let mut handles = Vec::new();
+    for _ in 0..n {
+        let (client, full, token) = (app.client.clone(), format!("{}{url}", app.base), token.to_string());
+        handles.push(tokio::spawn(async move {
+            client
+                .post(full)
+                .bearer_auth(token)
+                .header("content-type", "application/json")
+                .body("{}")
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        }));
+    }
+    let mut out = Vec::new();
+    for h in handles {
+        out.push(h.await.unwrap());
+    }
+    out
 }

@@ -615,11 +615,23 @@ pub async fn follow(
     caller: Caller,
     Path(id): Path<String>,
 ) -> ApiResult<Json<FollowView>> {
+    caller.require(FOLLOWERS, "follow rooms")?;
     let r = parties::load(&state, PartyKind::RoomOperator, "id", &id).await?;
+    if r.owner == Some(caller.account.id) {
+        return Err(ApiError::invalid(
+            "id",
+            "own_room",
+            "a room operator cannot follow its own room (followers count towards tiering)",
+        ));
+    }
     let PartyId::RoomOperator(rid) = r.id else { return Err(ApiError::internal("room operator id of another kind")) };
     state.store.follow(rid, caller.account.id, state.clock.now()).await?;
     Ok(Json(FollowView { following: true, followers: state.store.follower_count(rid).await? }))
 }
+
+/// Who may follow rooms: everyone but regulators, who read and never write.
+const FOLLOWERS: &[Role] =
+    &[Role::Consumer, Role::Merchant, Role::RoomOperator, Role::Anchor, Role::Agency, Role::Operator];
 
 /// Stop following.
 #[utoipa::path(delete, path = "/api/v1/room-operators/{id}/follow", tag = "room operators", params(("id" = String, Path)),
@@ -629,6 +641,7 @@ pub async fn unfollow(
     caller: Caller,
     Path(id): Path<String>,
 ) -> ApiResult<Json<FollowView>> {
+    caller.require(FOLLOWERS, "follow rooms")?;
     let r = parties::load(&state, PartyKind::RoomOperator, "id", &id).await?;
     let PartyId::RoomOperator(rid) = r.id else { return Err(ApiError::internal("room operator id of another kind")) };
     state.store.unfollow(rid, caller.account.id).await?;
