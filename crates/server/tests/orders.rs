@@ -1276,3 +1276,20 @@ async fn a_ship_racing_a_cancel_has_one_winner_on_postgres() {
     app.seed_demo().await;
     ship_races_cancel(&app).await;
 }
+
+#[tokio::test]
+async fn a_rooms_sales_feed_its_tier() {
+    let app = TestApp::spawn_demo().await;
+    let consumer = app.login("consumer", "consumer-demo-pass").await;
+    let shows = app.get("/api/v1/shows?status=live", None).await;
+    let show = &shows.body["items"][0];
+    let body = json!({"show_id": show["id"], "product_id": show["pinned"]["product_id"], "quantity": 2,
+        "shipping": {"name": "张三", "phone": "13800000000", "address": "北京市朝阳区"}});
+    let o = app.post("/api/v1/orders", Some(&consumer), body).await;
+    assert_eq!(o.status, 201, "{}", o.body);
+    let total = o.body["total"]["minor"].as_i64().unwrap();
+    let room = show["room_operator_id"].as_str().unwrap();
+    let tier = app.get(&format!("/api/v1/room-operators/{room}/tier"), None).await;
+    assert_eq!(tier.body["criteria"][1]["input"], "sales_minor_90d");
+    assert_eq!(tier.body["criteria"][1]["value"], total.to_string());
+}

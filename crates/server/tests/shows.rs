@@ -1517,7 +1517,7 @@ async fn a_room_becomes_a_key_room_with_health_food_on_a_lineup_and_followers_co
     let criteria = |followers: u64, categories: &str, met: bool| {
         json!([
             {"input": "followers", "value": followers.to_string(), "threshold": ">= 10000", "met": false},
-            {"input": "sales_minor_90d", "value": "unavailable", "threshold": ">= 100000000", "met": false},
+            {"input": "sales_minor_90d", "value": "0", "threshold": ">= 100000000", "met": false},
             {"input": "categories_90d", "value": categories, "threshold": "any of health_food, baby", "met": met},
             {"input": "violation_points_90d", "value": "unavailable", "threshold": ">= 12", "met": false},
         ])

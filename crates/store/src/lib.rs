@@ -213,6 +213,9 @@ pub trait OrderStore: Send + Sync {
     async fn unpaid_before(&self, before: DateTime<Utc>, limit: u32) -> StoreResult<Vec<Order>>;
     /// Units of a variant held by orders that are not cancelled.
     async fn units_sold(&self, variant: VariantId) -> StoreResult<i64>;
+    /// Sales (minor units) of a room's shows placed since `since`, cancelled and refunded
+    /// orders excluded.
+    async fn room_sales_since(&self, room: RoomOperatorId, since: DateTime<Utc>) -> StoreResult<i64>;
     /// Appends a review entry. `Conflict(already_reviewed)` / `Conflict(already_replied)` when a
     /// racing writer got there first.
     async fn add_review_entry(

@@ -272,6 +272,24 @@ macro_rules! impl_order_store {
                 rows.iter().map(|r| Ok((r.try_get::<i64, _>("id")?, json(&r.try_get::<String, _>("doc")?)?))).collect()
             }
 
+            async fn room_sales_since(&self, room: RoomOperatorId, since: DateTime<Utc>) -> StoreResult<i64> {
+                let rows = sqlx::query(
+                    "SELECT o.total_minor, o.placed_at FROM orders o JOIN shows s ON s.id = o.show_id \
+                     WHERE s.room_operator_id = $1 AND o.status NOT IN ('cancelled', 'refunded')",
+                )
+                .bind(room.to_string())
+                .fetch_all(self.reader())
+                .await?;
+                let mut total: i64 = 0;
+                for r in rows {
+                    // Instants are compared in Rust: SQLite keeps them as text.
+                    if r.try_get::<DateTime<Utc>, _>("placed_at")? >= since {
+                        total = total.saturating_add(r.try_get::<i64, _>("total_minor")?);
+                    }
+                }
+                Ok(total)
+            }
+
             async fn units_sold(&self, variant: VariantId) -> StoreResult<i64> {
                 let r = sqlx::query("SELECT CAST(COALESCE(SUM(quantity), 0) AS BIGINT) AS n FROM orders WHERE variant_id = $1 AND status <> 'cancelled'")
                     .bind(variant.to_string())

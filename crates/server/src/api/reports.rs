@@ -224,7 +224,7 @@ async fn tier_of(state: &AppState, rid: RoomOperatorId, name: String) -> ApiResu
     let now = state.clock.now();
     let inputs = TierInputs {
         followers: state.store.follower_count(rid).await?,
-        sales_minor_90d: None,
+        sales_minor_90d: Some(state.store.room_sales_since(rid, now - Duration::days(90)).await?),
         categories_90d: state.store.room_categories_since(rid, now - Duration::days(90)).await?,
         violation_points_90d: None,
     };
