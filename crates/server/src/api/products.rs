@@ -219,6 +219,34 @@ pub async fn list_qualifications(
     Ok(Json(List { items: state.store.list_qualifications(p.id).await?, next_cursor: None }))
 }
 
+/// An operator's review of a product document (`what` is `qualification` or `inspection`): the
+/// review itself and its record (Art. 27).
+fn review_of(
+    state: &AppState,
+    caller: &Caller,
+    product_id: &str,
+    what: &str,
+    document: impl ToString,
+    input: &DecisionInput,
+) -> ApiResult<(ProductId, Review, clearcast_domain::audit::AuditEntry)> {
+    caller.require(&[Role::Operator], &format!("review {what}s"))?;
+    let note = input.note()?;
+    let pid: ProductId = parse_id("id", product_id)?;
+    let now = state.clock.now();
+    let review =
+        Review { decision: input.decision, reviewed_by: caller.account.id, reviewed_at: now, note: note.clone() };
+    let detail = json!({"product": pid, "decision": input.decision, "note": note, "basis": "Order 117 Art. 27"});
+    let entry = entry_by(caller, now, &format!("{what}.review"), document, detail);
+    Ok((pid, review, entry))
+}
+
+fn not_found_as(e: clearcast_store::StoreError, what: &str) -> ApiError {
+    match e {
+        clearcast_store::StoreError::NotFound => ApiError::not_found(what),
+        other => other.into(),
+    }
+}
+
 /// Approve or reject a qualification (operators).
 #[utoipa::path(post, path = "/api/v1/products/{id}/qualifications/{qid}/verify", tag = "products",
     params(("id" = String, Path), ("qid" = String, Path)), request_body = DecisionInput, security(("bearer" = [])),
@@ -229,24 +257,13 @@ pub async fn verify_qualification(
     Path((id, qid)): Path<(String, String)>,
     ApiJson(input): ApiJson<DecisionInput>,
 ) -> ApiResult<Json<Qualification>> {
-    caller.require(&[Role::Operator], "review qualifications")?;
-    let note = input.note()?;
-    let pid: ProductId = parse_id("id", &id)?;
     let qid: QualificationId = parse_id("qid", &qid)?;
-    let now = state.clock.now();
-    let review =
-        Review { decision: input.decision, reviewed_by: caller.account.id, reviewed_at: now, note: note.clone() };
-    let entry = entry_by(
-        &caller,
-        now,
-        "qualification.review",
-        qid,
-        json!({"product": pid, "decision": input.decision, "note": note, "basis": "Order 117 Art. 27"}),
-    );
-    let q = state.store.review_qualification(pid, qid, &review, entry).await.map_err(|e| match e {
-        clearcast_store::StoreError::NotFound => ApiError::not_found("qualification"),
-        other => other.into(),
-    })?;
+    let (pid, review, entry) = review_of(&state, &caller, &id, "qualification", qid, &input)?;
+    let q = state
+        .store
+        .review_qualification(pid, qid, &review, entry)
+        .await
+        .map_err(|e| not_found_as(e, "qualification"))?;
     Ok(Json(q))
 }
 
@@ -300,23 +317,8 @@ pub async fn verify_inspection(
     Path((id, iid)): Path<(String, String)>,
     ApiJson(input): ApiJson<DecisionInput>,
 ) -> ApiResult<Json<Inspection>> {
-    caller.require(&[Role::Operator], "review inspections")?;
-    let note = input.note()?;
-    let pid: ProductId = parse_id("id", &id)?;
     let iid: InspectionId = parse_id("iid", &iid)?;
-    let now = state.clock.now();
-    let review =
-        Review { decision: input.decision, reviewed_by: caller.account.id, reviewed_at: now, note: note.clone() };
-    let entry = entry_by(
-        &caller,
-        now,
-        "inspection.review",
-        iid,
-        json!({"product": pid, "decision": input.decision, "note": note, "basis": "Order 117 Art. 27"}),
-    );
-    let i = state.store.review_inspection(pid, iid, &review, entry).await.map_err(|e| match e {
-        clearcast_store::StoreError::NotFound => ApiError::not_found("inspection"),
-        other => other.into(),
-    })?;
+    let (pid, review, entry) = review_of(&state, &caller, &id, "inspection", iid, &input)?;
+    let i = state.store.review_inspection(pid, iid, &review, entry).await.map_err(|e| not_found_as(e, "inspection"))?;
     Ok(Json(i))
 }
