@@ -2,6 +2,7 @@
 #![forbid(unsafe_code)]
 
 mod bench;
+mod compliance;
 mod config;
 
 use std::io::{IsTerminal, Write};
@@ -37,6 +38,11 @@ enum Command {
     Bench {
         #[command(subcommand)]
         command: BenchCommand,
+    },
+    /// The speech compliance scanner over files.
+    Compliance {
+        #[command(subcommand)]
+        command: compliance::ComplianceCommand,
     },
     /// Governance records.
     Records {
@@ -128,6 +134,7 @@ async fn main() -> Result<()> {
             create_operator(username, &role, store).await
         }
         Command::Bench { command: BenchCommand::FlashSale(args) } => bench::flash_sale(args).await,
+        Command::Compliance { command } => compliance::run(command),
         Command::Records { command: RecordsCommand::Archive { before, out, policy, store } } => {
             let out = out.unwrap_or_else(|| store.data_dir.join(format!("archive-{before}.jsonl")));
             let state = state(&store, policy.as_deref()).await?;
@@ -156,6 +163,24 @@ async fn state_with(
 
 async fn serve(args: ServeArgs) -> Result<()> {
     let state = state_with(&args.store, args.policy.as_deref(), args.checkout).await?;
+    let n = state
+        .caches
+        .sessions
+        .warm(state.store.as_ref(), state.clock.now())
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    tracing::info!(tokens = n, "live tokens loaded");
+    let syncer = state.clone();
+    tokio::spawn(async move {
+        // Logouts on other servers reach this one's memory within a second.
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(1));
+        loop {
+            tick.tick().await;
+            if let Err(e) = syncer.caches.sessions.sync(syncer.store.as_ref(), syncer.clock.now()).await {
+                tracing::warn!(error = %e, "syncing revoked tokens failed");
+            }
+        }
+    });
     let sweeper = state.clone();
     tokio::spawn(async move {
         // Orders left unpaid past the payment window cancel themselves and release their stock.

@@ -9,6 +9,7 @@ pub mod account;
 pub mod anchor;
 pub mod audit;
 pub mod change_request;
+pub mod compliance;
 pub mod dates;
 pub mod disclosure;
 pub mod eligibility;

@@ -101,15 +101,16 @@ async fn resolve(parts: &Parts, state: &AppState) -> Result<Option<Caller>, ApiE
     let Some(token) = bearer(parts)? else { return Ok(None) };
     let hash = token_hash(token);
     let now = state.clock.now();
-    let account = match state.caches.tokens.get(&hash, now) {
+    let account = match state.caches.sessions.get(&hash, now) {
         Some(a) => Some(a),
-        None => {
-            let a = state.store.token_account(&hash, now).await?;
-            if let Some(a) = &a {
-                state.caches.tokens.put(hash.clone(), a.clone(), now);
+        None => match state.store.token_session(&hash, now).await? {
+            Some(s) => {
+                let a = s.account.clone();
+                state.caches.sessions.insert(s);
+                Some(a)
             }
-            a
-        }
+            None => None,
+        },
     };
     match account {
         Some(account) => Ok(Some(Caller { account, token_hash: hash })),

@@ -1,5 +1,5 @@
 //! Short-lived caches for the hot paths (a flash sale asks the same questions thousands of times a
-//! second): bearer tokens and the context of ordering a product in a show (the show, its lineup
+//! second): the context of ordering a product in a show (the show, its lineup
 //! item, the product, the disclosure card and the gate's verdict).
 //!
 //! Entries live for [`TTL`] of the state's clock, so a test that moves the clock sees fresh
@@ -11,7 +11,6 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Duration, Utc};
-use clearcast_domain::account::Account;
 use clearcast_domain::ids::{ProductId, ShowId};
 
 /// How long an entry is trusted.
@@ -89,8 +88,8 @@ pub struct OrderContext {
 /// The caches of one server.
 #[derive(Default)]
 pub struct Caches {
-    /// Token hash → account.
-    pub tokens: TtlMap<String, Account>,
+    /// Live bearer tokens.
+    pub sessions: crate::sessions::Sessions,
     /// (show, product) → what an order needs, or the reason it cannot be placed.
     pub order_context: TtlMap<(ShowId, ProductId), Arc<OrderContext>>,
 }

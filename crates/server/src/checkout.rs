@@ -96,18 +96,18 @@ async fn worker(store: Arc<dyn Store>, mut rx: mpsc::Receiver<Job>) {
                 Err(_) => break,
             }
         }
-        let reqs: Vec<PlaceRequest> = jobs.iter().map(|j| j.req.clone()).collect();
+        let (reqs, replies): (Vec<PlaceRequest>, Vec<_>) = jobs.into_iter().map(|j| (j.req, j.reply)).unzip();
         match store.place_orders(&reqs).await {
             Ok(outcomes) => {
-                for (job, outcome) in jobs.into_iter().zip(outcomes) {
-                    let _ = job.reply.send(Ok(outcome));
+                for (reply, outcome) in replies.into_iter().zip(outcomes) {
+                    let _ = reply.send(Ok(outcome));
                 }
             }
             Err(e) => {
                 // Nothing of the batch was committed; every buyer hears the same failure.
                 let err = ApiError::from(e);
-                for job in jobs {
-                    let _ = job.reply.send(Err(err.clone()));
+                for reply in replies {
+                    let _ = reply.send(Err(err.clone()));
                 }
             }
         }

@@ -692,3 +692,27 @@ async fn staff_roles_are_not_self_service_and_user_names_are_unique() {
     let me = app.get("/api/v1/accounts/me", Some(&token)).await;
     assert_eq!(me.body["role"], "consumer");
 }
+
+#[tokio::test]
+async fn a_logout_on_another_server_reaches_this_one_at_the_next_sync() {
+    let app = TestApp::spawn().await;
+    let token = app.user(Role::Consumer).await;
+    assert_eq!(app.get("/api/v1/accounts/me", Some(&token)).await.status, 200, "now held in memory");
+    assert!(!app.state.caches.sessions.is_empty());
+    // Another server revokes the token in the shared database; this one still holds it.
+    let hash = clearcast_server::auth::token_hash(&token);
+    app.clock.advance(Duration::seconds(5));
+    assert!(app.state.store.revoke_token(&hash, app.clock_now()).await.unwrap());
+    app.clock.advance(Duration::seconds(1));
+    let dropped = app.state.caches.sessions.sync(app.state.store.as_ref(), app.clock_now()).await.unwrap();
+    assert!(dropped >= 1);
+    let me = app.get("/api/v1/accounts/me", Some(&token)).await;
+    assert_eq!((me.status, me.code()), (401, "unauthorized"), "{}", me.body);
+
+    // A server that starts later loads the live tokens only.
+    let fresh = app.user(Role::Consumer).await;
+    let other = clearcast_server::sessions::Sessions::default();
+    other.warm(app.state.store.as_ref(), app.clock_now()).await.unwrap();
+    assert!(other.get(&clearcast_server::auth::token_hash(&fresh), app.clock_now()).is_some());
+    assert!(other.get(&hash, app.clock_now()).is_none());
+}

@@ -57,6 +57,17 @@ pub struct TokenRecord {
     pub expires_at: DateTime<Utc>,
 }
 
+/// A live token as a server keeps it in memory.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenSession {
+    /// SHA-256 of the token, hex.
+    pub token_hash: String,
+    /// Whose token.
+    pub account: Account,
+    /// Expires at.
+    pub expires_at: DateTime<Utc>,
+}
+
 /// A page request: items after `after` (an id), at most `limit`.
 #[derive(Debug, Clone, Default)]
 pub struct PageRequest {
@@ -261,7 +272,17 @@ pub trait Store: ShowStore + OrderStore + Send + Sync + 'static {
     /// Stores a token hash.
     async fn insert_token(&self, token: &TokenRecord) -> StoreResult<()>;
     /// The account of an unexpired, unrevoked token.
-    async fn token_account(&self, token_hash: &str, now: DateTime<Utc>) -> StoreResult<Option<Account>>;
+    async fn token_account(&self, token_hash: &str, now: DateTime<Utc>) -> StoreResult<Option<Account>> {
+        Ok(self.token_session(token_hash, now).await?.map(|s| s.account))
+    }
+    /// An unexpired, unrevoked token with its account and expiry.
+    async fn token_session(&self, token_hash: &str, now: DateTime<Utc>) -> StoreResult<Option<TokenSession>>;
+    /// Every unexpired, unrevoked token (a server loads them at start so authentication runs
+    /// from memory), at most `limit`, newest first.
+    async fn live_tokens(&self, now: DateTime<Utc>, limit: i64) -> StoreResult<Vec<TokenSession>>;
+    /// Hashes of tokens revoked at or after `since` (other servers' logouts reach this one's
+    /// memory through this).
+    async fn revoked_tokens_since(&self, since: DateTime<Utc>) -> StoreResult<Vec<String>>;
     /// Revokes a token; false if it was unknown or already revoked.
     async fn revoke_token(&self, token_hash: &str, now: DateTime<Utc>) -> StoreResult<bool>;
 

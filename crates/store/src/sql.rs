@@ -26,7 +26,7 @@ macro_rules! impl_store {
         use sqlx::Row;
 
         use crate::error::unique_as;
-        use crate::{Page, PageRequest, ProductFilter, Store, StoreError, StoreResult, TokenRecord};
+        use crate::{Page, PageRequest, ProductFilter, Store, StoreError, StoreResult, TokenRecord, TokenSession};
 
         const ACCOUNT_UNIQUE: &[(&str, &'static str, &str)] = &[("username", "username_taken", "this user name is taken")];
         const PARTY_UNIQUE: &[(&str, &'static str, &str)] = &[
@@ -86,6 +86,14 @@ macro_rules! impl_store {
                 username: row.try_get("username")?,
                 role: parse::<Role>(&row.try_get::<String, _>("role")?)?,
                 created_at: row.try_get("created_at")?,
+            })
+        }
+
+        fn session_from(row: &DbRow) -> StoreResult<TokenSession> {
+            Ok(TokenSession {
+                token_hash: row.try_get("token_hash")?,
+                account: account_from(row)?,
+                expires_at: row.try_get("expires_at")?,
             })
         }
 
@@ -393,21 +401,39 @@ macro_rules! impl_store {
                 Ok(())
             }
 
-            async fn token_account(&self, token_hash: &str, now: DateTime<Utc>) -> StoreResult<Option<Account>> {
+            async fn token_session(&self, token_hash: &str, now: DateTime<Utc>) -> StoreResult<Option<TokenSession>> {
                 let row = sqlx::query(
-                    "SELECT a.id, a.username, a.role, a.created_at, t.expires_at, t.revoked_at \
+                    "SELECT t.token_hash, a.id, a.username, a.role, a.created_at, t.expires_at, t.revoked_at \
                      FROM tokens t JOIN accounts a ON a.id = t.account_id WHERE t.token_hash = $1",
                 )
                 .bind(token_hash)
                 .fetch_optional(self.reader())
                 .await?;
                 let Some(row) = row else { return Ok(None) };
-                let expires: DateTime<Utc> = row.try_get("expires_at")?;
                 let revoked: Option<DateTime<Utc>> = row.try_get("revoked_at")?;
-                if revoked.is_some() || expires <= now {
-                    return Ok(None);
-                }
-                account_from(&row).map(Some)
+                let session = session_from(&row)?;
+                Ok((revoked.is_none() && session.expires_at > now).then_some(session))
+            }
+
+            async fn live_tokens(&self, now: DateTime<Utc>, limit: i64) -> StoreResult<Vec<TokenSession>> {
+                let rows = sqlx::query(
+                    "SELECT t.token_hash, a.id, a.username, a.role, a.created_at, t.expires_at \
+                     FROM tokens t JOIN accounts a ON a.id = t.account_id \
+                     WHERE t.revoked_at IS NULL AND t.expires_at > $1 ORDER BY t.created_at DESC LIMIT $2",
+                )
+                .bind(now)
+                .bind(limit)
+                .fetch_all(self.reader())
+                .await?;
+                rows.iter().map(session_from).collect()
+            }
+
+            async fn revoked_tokens_since(&self, since: DateTime<Utc>) -> StoreResult<Vec<String>> {
+                let rows = sqlx::query("SELECT token_hash FROM tokens WHERE revoked_at >= $1")
+                    .bind(since)
+                    .fetch_all(self.reader())
+                    .await?;
+                rows.iter().map(|r| Ok(r.try_get::<String, _>("token_hash")?)).collect()
             }
 
             async fn revoke_token(&self, token_hash: &str, now: DateTime<Utc>) -> StoreResult<bool> {

@@ -42,6 +42,9 @@ impl SqliteStore {
             .busy_timeout(Duration::from_secs(5));
         let writer = SqlitePoolOptions::new()
             .max_connections(1)
+            // A local file connection does not go stale; pinging it before every transaction
+            // would cost the checkout a thread hop per batch.
+            .test_before_acquire(false)
             .acquire_timeout(Duration::from_secs(10))
             .connect_with(base.clone())
             .await?;
@@ -51,6 +54,7 @@ impl SqliteStore {
             .map_err(|e| crate::StoreError::Database(e.to_string()))?;
         let readers = SqlitePoolOptions::new()
             .max_connections(4)
+            .test_before_acquire(false)
             .acquire_timeout(Duration::from_secs(10))
             .connect_with(base.read_only(true))
             .await?;

@@ -503,7 +503,22 @@ async fn case_tokens(store: &dyn Store) {
     assert!(!store.revoke_token(&t.token_hash, issued + Duration::minutes(2)).await.expect("revoke again"));
     assert!(!store.revoke_token(&"cd".repeat(32), issued).await.expect("revoke unknown"));
     assert_eq!(store.token_account(&t.token_hash, issued).await.expect("lookup"), None, "revoked");
-    assert_eq!(store.token_account(&t2.token_hash, issued).await.expect("lookup"), Some(acc));
+    assert_eq!(store.token_account(&t2.token_hash, issued).await.expect("lookup"), Some(acc.clone()));
+
+    // What a server loads at start and polls for: live tokens, and revocations since a moment.
+    let live = store.live_tokens(issued, 1000).await.expect("live tokens");
+    let live_hashes: Vec<&str> = live.iter().map(|s| s.token_hash.as_str()).collect();
+    assert!(live_hashes.contains(&t2.token_hash.as_str()), "the live token is loaded");
+    assert!(!live_hashes.contains(&t.token_hash.as_str()), "the revoked token is not");
+    let s2 = live.iter().find(|s| s.token_hash == t2.token_hash).expect("t2");
+    assert_eq!((s2.account.clone(), s2.expires_at), (acc.clone(), expires));
+    assert!(
+        store.live_tokens(later, 1000).await.expect("live").iter().all(|s| s.token_hash != t2.token_hash),
+        "expired"
+    );
+    let revoked = store.revoked_tokens_since(issued).await.expect("revoked since");
+    assert!(revoked.contains(&t.token_hash) && !revoked.contains(&t2.token_hash));
+    assert!(!store.revoked_tokens_since(issued + Duration::minutes(2)).await.expect("later").contains(&t.token_hash));
 
     // The same hash twice, or a token of an unknown account, is refused.
     assert!(store.insert_token(&t).await.is_err(), "a token hash is unique");

@@ -7,7 +7,7 @@ use chrono::Duration;
 use clearcast_domain::account::{Account, Password, Role, Username};
 use clearcast_domain::ids::AccountId;
 use clearcast_domain::validation::Errors;
-use clearcast_store::TokenRecord;
+use clearcast_store::{TokenRecord, TokenSession};
 use serde::{Deserialize, Serialize};
 
 use crate::auth::{hash_password_async, new_token, token_hash, verify_password, Caller};
@@ -81,10 +81,12 @@ pub async fn issue_token(state: &AppState, account: Account) -> ApiResult<TokenV
     let token = new_token();
     let now = state.clock.now();
     let expires_at = now + Duration::hours(i64::from(state.policy.token_ttl_hours));
+    let hash = token_hash(&token);
     state
         .store
-        .insert_token(&TokenRecord { token_hash: token_hash(&token), account: account.id, created_at: now, expires_at })
+        .insert_token(&TokenRecord { token_hash: hash.clone(), account: account.id, created_at: now, expires_at })
         .await?;
+    state.caches.sessions.insert(TokenSession { token_hash: hash, account: account.clone(), expires_at });
     Ok(TokenView { token, token_type: "Bearer", expires_at, account })
 }
 
@@ -140,7 +142,7 @@ const DUMMY_HASH: &str =
     responses((status = 204, description = "revoked"), (status = 401, body = crate::error::Problem)))]
 pub async fn logout(State(state): State<AppState>, caller: Caller) -> ApiResult<StatusCode> {
     state.store.revoke_token(&caller.token_hash, state.clock.now()).await?;
-    state.caches.tokens.remove(&caller.token_hash);
+    state.caches.sessions.remove(&caller.token_hash);
     Ok(StatusCode::NO_CONTENT)
 }
 
