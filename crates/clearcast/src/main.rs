@@ -90,6 +90,10 @@ struct ServeArgs {
     /// `batched` (group commit, the default) or `per-order` (one transaction per order, for comparison).
     #[arg(long, env = "CLEARCAST_CHECKOUT", default_value = "batched")]
     checkout: clearcast_server::checkout::Mode,
+    /// Speech rules file replacing the shipped catalogue (reload it with
+    /// `POST /api/v1/compliance/rules/reload`).
+    #[arg(long, env = "CLEARCAST_RULES")]
+    rules: Option<std::path::PathBuf>,
     #[command(flatten)]
     store: StoreArgs,
 }

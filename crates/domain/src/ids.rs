@@ -134,6 +134,8 @@ prefixed_id!(/** A live show. */ ShowId, "shw");
 prefixed_id!(/** A product on a show's lineup. */ LineupItemId, "lni");
 prefixed_id!(/** A reported change of disclosed party information. */ ChangeRequestId, "chg");
 prefixed_id!(/** An order. */ OrderId, "ord");
+prefixed_id!(/** A confirmed or pending violation of the speech rules. */ ViolationId, "vio");
+prefixed_id!(/** A measure of the penalty ladder (warning … blacklist). */ MeasureId, "msr");
 
 #[cfg(test)]
 mod tests {

@@ -115,6 +115,9 @@ pub struct Policy {
     /// Years records are kept after the transaction completes or the show ends (Art. 16: three).
     #[serde(default = "three")]
     pub retention_years: u32,
+    /// Violation points and the penalty ladder (Art. 12-14).
+    #[serde(default)]
+    pub penalties: crate::penalty::PenaltyPolicy,
 }
 
 fn three() -> u32 {
@@ -140,6 +143,9 @@ pub enum PolicyError {
     /// A number outside its sensible range.
     #[error("policy file: {0}")]
     Range(&'static str),
+    /// A penalty ladder that does not ascend.
+    #[error("policy file: {0}")]
+    Penalties(String),
 }
 
 impl Policy {
@@ -177,6 +183,7 @@ impl Policy {
         if !(1..=24 * 365).contains(&p.token_ttl_hours) {
             return Err(PolicyError::Range("token_ttl_hours must be 1-8760"));
         }
+        p.penalties.validate().map_err(PolicyError::Penalties)?;
         Ok(p)
     }
 

@@ -22,7 +22,8 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::api::{
-    accounts, anchors, audit, changes, eligibility, health, orders, parties, products, reports, reviews, roster, shows,
+    accounts, anchors, audit, changes, compliance, eligibility, health, orders, parties, penalties, products, reports,
+    reviews, roster, shows, speech,
 };
 use crate::error::ApiError;
 use crate::extract::MAX_BODY_BYTES;
@@ -123,6 +124,16 @@ pub fn api_router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(shows::get))
         .routes(routes!(shows::add_lineup, shows::list_lineup))
         .routes(routes!(shows::start))
+        .routes(routes!(speech::transcript))
+        .routes(routes!(compliance::scan))
+        .routes(routes!(compliance::rules))
+        .routes(routes!(compliance::reload))
+        .routes(routes!(penalties::list_violations))
+        .routes(routes!(penalties::decide_violation))
+        .routes(routes!(penalties::list_measures))
+        .routes(routes!(penalties::get_measure))
+        .routes(routes!(penalties::appeal))
+        .routes(routes!(penalties::decide_appeal))
         .routes(routes!(shows::pin))
         .routes(routes!(shows::end))
         .routes(routes!(shows::suspend))

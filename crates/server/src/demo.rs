@@ -699,7 +699,9 @@ async fn live_show(
             shows::add_lineup(State(state.clone()), room.clone(), Path(id.clone()), ApiJson(l.clone())).await?;
         first.get_or_insert(item.id);
     }
-    let _started = shows::start(State(state.clone()), room.clone(), Path(id.clone())).await?;
+    let _started =
+        shows::start(State(state.clone()), room.clone(), Path(id.clone()), ApiJson(shows::StartInput::default()))
+            .await?;
     if let Some(item) = first {
         let _pinned = shows::pin(
             State(state.clone()),

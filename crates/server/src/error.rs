@@ -26,6 +26,8 @@ pub struct ApiError {
     pub errors: Vec<FieldError>,
     /// For a gate refusal: every unmet requirement with its article.
     pub unmet: Vec<clearcast_domain::gate::ShowUnmet>,
+    /// For a script refused by the speech rules: the findings.
+    pub findings: Vec<clearcast_domain::compliance::Finding>,
 }
 
 /// The problem+json body.
@@ -48,12 +50,16 @@ pub struct Problem {
     /// it concerns, its code, message, article and inputs.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub unmet: Vec<clearcast_domain::gate::ShowUnmet>,
+    /// For a script refused by the speech rules (`script_not_compliant`): each finding with its
+    /// rule, label, basis, words and suggestion.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub findings: Vec<clearcast_domain::compliance::Finding>,
 }
 
 impl ApiError {
     /// An error with a status, code and detail.
     pub fn new(status: StatusCode, code: &'static str, detail: impl Into<String>) -> Self {
-        Self { status, code, detail: detail.into(), errors: Vec::new(), unmet: Vec::new() }
+        Self { status, code, detail: detail.into(), errors: Vec::new(), unmet: Vec::new(), findings: Vec::new() }
     }
 
     /// Adds a field error.
@@ -83,7 +89,14 @@ impl ApiError {
             .iter()
             .map(|u| FieldError::new("product_id", u.unmet.code.clone(), u.unmet.message.clone()))
             .collect();
-        Self { status: StatusCode::UNPROCESSABLE_ENTITY, code: "not_eligible", detail, errors, unmet }
+        Self {
+            status: StatusCode::UNPROCESSABLE_ENTITY,
+            code: "not_eligible",
+            detail,
+            errors,
+            unmet,
+            findings: Vec::new(),
+        }
     }
 
     /// 409 for a state conflict (start twice, end a scheduled show, edit an ended one).
@@ -134,6 +147,7 @@ impl From<Invalid> for ApiError {
             detail,
             errors: e.0,
             unmet: Vec::new(),
+            findings: Vec::new(),
         }
     }
 }
@@ -166,6 +180,7 @@ impl IntoResponse for ApiError {
             detail: self.detail,
             errors: self.errors,
             unmet: self.unmet,
+            findings: self.findings,
         };
         let json = serde_json::to_vec(&body).unwrap_or_default();
         let mut res = (self.status, json).into_response();

@@ -176,7 +176,9 @@ pub async fn seed_flash_sale(state: &AppState, buyers: usize, stock: i64) -> Api
         }),
     )
     .await?;
-    let _started = shows::start(State(state.clone()), rc.clone(), Path(sid.clone())).await?;
+    let _started =
+        shows::start(State(state.clone()), rc.clone(), Path(sid.clone()), ApiJson(shows::StartInput::default()))
+            .await?;
     let _pinned = shows::pin(
         State(state.clone()),
         rc,

@@ -19,6 +19,7 @@ pub mod extract;
 pub mod fixture;
 pub mod sessions;
 pub mod state;
+pub mod supervision;
 pub mod views;
 
 pub use app::build;

@@ -21,6 +21,8 @@ pub struct AppState {
     pub checkout: Checkout,
     /// Hot-path caches.
     pub caches: Arc<crate::cache::Caches>,
+    /// The speech rule catalogue in force.
+    pub rules: Arc<crate::supervision::Rules>,
 }
 
 impl AppState {
@@ -32,6 +34,13 @@ impl AppState {
     /// New state with a chosen checkout mode.
     pub fn with_checkout(store: Arc<dyn Store>, policy: Policy, clock: Arc<dyn Clock>, mode: Mode) -> Self {
         let checkout = Checkout::start(store.clone(), mode);
-        Self { store, policy: Arc::new(policy), clock, checkout, caches: Arc::default() }
+        Self {
+            store,
+            policy: Arc::new(policy),
+            clock,
+            checkout,
+            caches: Arc::default(),
+            rules: Arc::new(crate::supervision::Rules::shipped()),
+        }
     }
 }

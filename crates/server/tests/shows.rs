@@ -1578,3 +1578,211 @@ async fn a_room_becomes_a_key_room_with_health_food_on_a_lineup_and_followers_co
     let regulator = app.user(Role::Regulator).await;
     assert_eq!(app.get("/api/v1/reports/key-rooms", Some(&regulator)).await.body["items"], json!([]));
 }
+
+// ---------------------------------------------------------------------------------------------
+// Speech supervision: script review, live transcript, violations, the ladder, appeals, bars.
+// ---------------------------------------------------------------------------------------------
+
+async fn show_with_script(app: &TestApp, st: &Stage, title: &str, script: &str) -> String {
+    let s = app
+        .post(
+            "/api/v1/shows",
+            Some(&st.room.acct.token),
+            json!({"title": title, "scheduled_start": "2026-11-25T12:00:00Z", "roster": [st.anchor.id], "stream_url": stream_url(title), "ai_presenter": false, "script": script}),
+        )
+        .await;
+    assert_eq!(s.status, 201, "{}", s.body);
+    let id = id_of(&s);
+    lineup_item(app, &st.room.acct.token, &id, &st.product).await;
+    id
+}
+
+async fn say(app: &TestApp, token: &str, show: &str, segments: Value) -> Answer {
+    app.post(&format!("/api/v1/shows/{show}/transcript"), Some(token), json!({"segments": segments})).await
+}
+
+#[tokio::test]
+async fn a_script_with_red_findings_blocks_the_start_until_an_operator_overrides_with_a_reason() {
+    let app = TestApp::spawn().await;
+    let st = stage(&app, 7100).await;
+    let s = show_with_script(&app, &st, "违规脚本", "家人们，这个收纳盒是全网最低价，加我微信还能便宜").await;
+    let refused = start(&app, &st.room.acct.token, &s).await;
+    assert_eq!((refused.status, refused.code()), (422, "script_not_compliant"), "{}", refused.body);
+    let labels: Vec<&str> =
+        refused.body["findings"].as_array().unwrap().iter().map(|f| f["label"].as_str().unwrap()).collect();
+    assert!(labels.contains(&"price_fraud") && labels.contains(&"off_platform"), "{labels:?}");
+    assert!(refused.body["findings"][0]["suggestion"].as_str().is_some_and(|s| !s.is_empty()));
+    // The room may not override; an operator may, and must say why.
+    let by_room = app
+        .post(&format!("/api/v1/shows/{s}/start"), Some(&st.room.acct.token), json!({"override_reason": "急"}))
+        .await;
+    assert_eq!(by_room.status, 403, "{}", by_room.body);
+    let no_reason = app.post(&format!("/api/v1/shows/{s}/start"), Some(&st.op), json!({"override_reason": "  "})).await;
+    assert_eq!(no_reason.status, 422, "{}", no_reason.body);
+    let ok = app
+        .post(
+            &format!("/api/v1/shows/{s}/start"),
+            Some(&st.op),
+            json!({"override_reason": "脚本已人工复核，主播承诺口播时删去两处"}),
+        )
+        .await;
+    assert_eq!(ok.status, 200, "{}", ok.body);
+    let recs = app.get(&format!("/api/v1/records?show={s}&limit=200"), Some(&st.op)).await;
+    let review =
+        recs.body["items"].as_array().unwrap().iter().find(|r| r["action"] == "script.reviewed").unwrap().clone();
+    assert_eq!(review["detail"]["scanned"], true);
+    assert_eq!(review["detail"]["override_reason"], "脚本已人工复核，主播承诺口播时删去两处");
+    assert!(review["detail"]["red"].as_u64().unwrap() >= 2);
+
+    // A clean script starts without help.
+    let clean = show_with_script(&app, &st, "合规脚本", "这款收纳盒是我们家卖得较好的款式，容量 20 升").await;
+    assert_eq!(start(&app, &st.room.acct.token, &clean).await.status, 200);
+}
+
+#[tokio::test]
+async fn live_speech_becomes_violations_points_and_measures_and_an_appeal_reverses_them() {
+    let app = TestApp::spawn().await;
+    let st = stage(&app, 7200).await;
+    let s = show_with_script(&app, &st, "直播", "今天介绍收纳盒").await;
+    assert_eq!(start(&app, &st.room.acct.token, &s).await.status, 200);
+    let anchor_tok = st.anchor.acct.token.clone();
+
+    // A clean segment: no findings, nothing recorded against anyone.
+    let clean =
+        say(&app, &anchor_tok, &s, json!([{"id": "s1", "at_ms": 1000, "text": "这个收纳盒容量二十升，可以叠放"}]))
+            .await;
+    assert_eq!(clean.status, 200, "{}", clean.body);
+    assert_eq!(clean.body["segments"][0]["findings"], json!([]));
+    assert_eq!(clean.body["violations"], json!([]));
+
+    // An absolute price claim: red findings, confirmed violations, a warning on anchor and room.
+    let one = say(&app, &anchor_tok, &s, json!([{"id": "s2", "at_ms": 5000, "text": "这个收纳盒是全网最低价"}])).await;
+    assert_eq!(one.status, 200, "{}", one.body);
+    let f = &one.body["segments"][0]["findings"];
+    assert!(!f.as_array().unwrap().is_empty(), "{}", one.body);
+    assert!(one.body["violations"].as_array().unwrap().iter().all(|v| v["status"] == "confirmed"));
+    let kinds: Vec<&str> =
+        one.body["measures"].as_array().unwrap().iter().map(|m| m["kind"].as_str().unwrap()).collect();
+    assert_eq!(kinds, vec!["warning", "warning"], "{}", one.body);
+    assert!(one.body["measures"][0]["appeal_route"].as_str().unwrap().contains("appeal"));
+    assert!(one.body["measures"][0]["facts"].as_str().unwrap().contains("全网最低价"));
+
+    // A correction is linked; medical claims push the anchor to a live suspension, which stops
+    // the show.
+    let more = say(
+        &app,
+        &anchor_tok,
+        &s,
+        json!([
+            {"id": "s3", "at_ms": 9000, "text": "更正一下，是我们家卖得较好的款", "corrects": "s2"},
+            {"id": "s4", "at_ms": 12000, "text": "放在卧室里，高血压都能治好"},
+            {"id": "s5", "at_ms": 15000, "text": "真的，高血压都能治好"},
+        ]),
+    )
+    .await;
+    assert_eq!(more.status, 200, "{}", more.body);
+    assert_eq!(more.body["segments"][0]["corrects"], "s2");
+    assert_eq!(more.body["show_status"], "suspended", "{}", more.body);
+    let suspension = more.body["measures"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["subject"]["kind"] == "anchor")
+        .cloned()
+        .unwrap_or_else(|| panic!("{}", more.body));
+    assert_eq!(suspension["kind"], "live_suspension");
+    let mid = suspension["id"].as_str().unwrap().to_string();
+    let recs = app.get(&format!("/api/v1/records?show={s}&limit=200"), Some(&st.op)).await;
+    let actions = actions(&recs.body);
+    for a in ["speech.segment", "speech.correction", "violation.recorded", "show.suspended"] {
+        assert!(actions.contains(&a.to_string()), "{a} missing: {actions:?}");
+    }
+
+    // While suspended the anchor cannot go live elsewhere.
+    let other = show_with_script(&app, &st, "另一场", "今天介绍收纳盒").await;
+    let blocked = start(&app, &st.room.acct.token, &other).await;
+    assert_eq!((blocked.status, blocked.code()), (409, "measure_in_force"), "{}", blocked.body);
+
+    // The anchor sees and appeals its measure; another anchor cannot.
+    let mine = app.get("/api/v1/penalties", Some(&anchor_tok)).await;
+    assert_eq!(mine.status, 200);
+    assert!(mine.body["items"].as_array().unwrap().iter().all(|m| m["subject"]["id"] == st.anchor.id.as_str()));
+    let stranger = anchor(&app, None, 7299).await;
+    let nosy = app
+        .post(&format!("/api/v1/penalties/{mid}/appeal"), Some(&stranger.acct.token), json!({"statement": "x"}))
+        .await;
+    assert!(nosy.status == 403 || nosy.status == 404, "{}", nosy.body);
+    let ap = app
+        .post(&format!("/api/v1/penalties/{mid}/appeal"), Some(&anchor_tok), json!({"statement": "我在引用观众的问题"}))
+        .await;
+    assert_eq!(ap.status, 200, "{}", ap.body);
+    let twice =
+        app.post(&format!("/api/v1/penalties/{mid}/appeal"), Some(&anchor_tok), json!({"statement": "again"})).await;
+    assert_eq!(twice.status, 409, "{}", twice.body);
+    let by_anchor = app
+        .post(
+            &format!("/api/v1/penalties/{mid}/appeal/decision"),
+            Some(&anchor_tok),
+            json!({"upheld": true, "reason": "x"}),
+        )
+        .await;
+    assert_eq!(by_anchor.status, 403);
+    let decided = app
+        .post(
+            &format!("/api/v1/penalties/{mid}/appeal/decision"),
+            Some(&st.op),
+            json!({"upheld": true, "reason": "回放显示为引用观众提问"}),
+        )
+        .await;
+    assert_eq!(decided.status, 200, "{}", decided.body);
+    assert_eq!(decided.body["status"], "reversed");
+    let vs = app.get(&format!("/api/v1/violations?anchor={}", st.anchor.id), Some(&st.op)).await;
+    let reversed = vs.body["items"].as_array().unwrap().iter().filter(|v| v["status"] == "reversed").count();
+    assert!(reversed >= 2, "{}", vs.body);
+
+    // The room's own suspension lifts itself when its term ends.
+    let room_measures = app.get(&format!("/api/v1/penalties?subject={}", st.room.id), Some(&st.op)).await;
+    let room_susp = room_measures.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["kind"] == "live_suspension")
+        .cloned()
+        .unwrap_or_else(|| panic!("{}", room_measures.body));
+    assert_eq!(room_susp["status"], "active");
+    app.clock.advance(Duration::days(8));
+    let later = app.get(&format!("/api/v1/penalties/{}", room_susp["id"].as_str().unwrap()), Some(&st.op)).await;
+    assert_eq!(later.body["status"], "lifted", "{}", later.body);
+}
+
+#[tokio::test]
+async fn a_blacklisted_identity_cannot_register_again() {
+    let app = TestApp::spawn().await;
+    let st = stage(&app, 7300).await;
+    let s = show_with_script(&app, &st, "直播", "今天介绍收纳盒").await;
+    assert_eq!(start(&app, &st.room.acct.token, &s).await.status, 200);
+    let segments: Vec<Value> = (0..15)
+        .map(|i| json!({"id": format!("m{i}"), "at_ms": 1000 * i, "text": "吃了这个高血压都能治好，加我微信私下交易"}))
+        .collect();
+    let r = say(&app, &st.anchor.acct.token, &s, json!(segments)).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let anchor_measure =
+        r.body["measures"].as_array().unwrap().iter().find(|m| m["subject"]["kind"] == "anchor").cloned().unwrap();
+    assert_eq!(anchor_measure["kind"], "blacklist", "{}", r.body);
+    assert_eq!(anchor_measure["ends_at"], Value::Null);
+
+    // The same ID number cannot come back as a new anchor, nor as a natural-person room.
+    let again = account(&app, Role::Anchor).await;
+    let a = app
+        .post(
+            "/api/v1/anchors",
+            Some(&again.token),
+            json!({"real_name": "李佳", "stage_name": "新号", "id_number": st.anchor.id_number, "birth_date": "1992-03-14", "address": "上海市静安区南京西路 1 号", "contact": "13800000000"}),
+        )
+        .await;
+    assert_eq!(a.status, 409, "{}", a.body);
+    let room_again = account(&app, Role::RoomOperator).await;
+    let p =
+        app.post("/api/v1/room-operators", Some(&room_again.token), person_body("李佳", &st.anchor.id_number)).await;
+    assert_eq!((p.status, p.code()), (409, "identity_barred"), "{}", p.body);
+}

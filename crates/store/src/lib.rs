@@ -14,6 +14,7 @@ mod postgres;
 mod sql;
 mod sql_orders;
 mod sql_shows;
+mod sql_supervision;
 mod sqlite;
 pub mod testing;
 
@@ -27,15 +28,17 @@ use clearcast_domain::id_number::IdNumber;
 use clearcast_domain::ids::{
     AccountId, AnchorId, InspectionId, MerchantId, ProductId, QualificationId, RoomOperatorId,
 };
-use clearcast_domain::ids::{ChangeRequestId, OrderId, ShowId, VariantId};
+use clearcast_domain::ids::{ChangeRequestId, MeasureId, OrderId, ShowId, VariantId, ViolationId};
 use clearcast_domain::lineup::LineupItem;
 use clearcast_domain::order::{Order, OrderStatus};
 use clearcast_domain::party::{Party, PartyId, PartyKind};
+use clearcast_domain::penalty::{Measure, Subject};
 use clearcast_domain::product::Category;
 use clearcast_domain::product::Product;
 use clearcast_domain::qualification::{Inspection, Qualification, Review};
 use clearcast_domain::show::{Show, ShowStatus};
 use clearcast_domain::verification::Verification;
+use clearcast_domain::violation::{Violation, ViolationStatus};
 
 pub use error::StoreError;
 pub use postgres::{redact_url, PgStore};
@@ -199,6 +202,46 @@ pub struct OrderFilter {
     pub show: Option<ShowId>,
 }
 
+/// Filters for the violation list.
+#[derive(Debug, Clone, Default)]
+pub struct ViolationFilter {
+    /// Only this show's.
+    pub show: Option<ShowId>,
+    /// Only this anchor's.
+    pub anchor: Option<AnchorId>,
+    /// Only this room's.
+    pub room_operator: Option<RoomOperatorId>,
+    /// Only in this state.
+    pub status: Option<clearcast_domain::violation::ViolationStatus>,
+}
+
+/// Speech supervision: violations, measures, barred identities.
+#[async_trait]
+pub trait SupervisionStore: Send + Sync {
+    /// Appends a show's supervision records (transcript segments, findings, corrections) and
+    /// inserts its new violations, in one transaction.
+    async fn record_speech(&self, show: ShowId, records: Vec<AuditEntry>, violations: &[Violation]) -> StoreResult<()>;
+    /// A violation.
+    async fn get_violation(&self, id: ViolationId) -> StoreResult<Option<Violation>>;
+    /// Violations, oldest first.
+    async fn list_violations(&self, f: &ViolationFilter, page: &PageRequest) -> StoreResult<Page<Violation>>;
+    /// Every violation of a subject created after `since` (for points).
+    async fn subject_violations(&self, subject: Subject, since: DateTime<Utc>) -> StoreResult<Vec<Violation>>;
+    /// Saves a violation whose state moved from `from` (a racing decision loses with a conflict),
+    /// with its record on the show's stream.
+    async fn save_violation(&self, v: &Violation, from: ViolationStatus, record: AuditEntry) -> StoreResult<()>;
+    /// Inserts a measure with its record (on the subject's stream); a measure that bars the
+    /// identity also bars the subject's ID number or USCC from registering again.
+    async fn insert_measure(&self, m: &Measure, record: AuditEntry) -> StoreResult<()>;
+    /// A measure.
+    async fn get_measure(&self, id: MeasureId) -> StoreResult<Option<Measure>>;
+    /// Measures, oldest first; of one subject if given.
+    async fn list_measures(&self, subject: Option<Subject>, page: &PageRequest) -> StoreResult<Page<Measure>>;
+    /// Saves a measure if it still is `prev` (appeal filed or decided); a reversed measure lifts
+    /// its identity bar.
+    async fn save_measure(&self, m: &Measure, prev: &Measure, record: AuditEntry) -> StoreResult<()>;
+}
+
 /// Orders (the orders capability).
 #[async_trait]
 pub trait OrderStore: Send + Sync {
@@ -248,7 +291,7 @@ pub trait OrderStore: Send + Sync {
 /// Everything clearcast remembers. Both backends implement every method with the same meaning;
 /// `tests/conformance.rs` holds them to it.
 #[async_trait]
-pub trait Store: ShowStore + OrderStore + Send + Sync + 'static {
+pub trait Store: ShowStore + OrderStore + SupervisionStore + Send + Sync + 'static {
     /// `sqlite` or `postgres`.
     fn backend(&self) -> &'static str;
     /// A keyed digest of a personal value (HMAC under the store's key): records may carry it to

@@ -89,6 +89,25 @@ macro_rules! impl_store {
             })
         }
 
+        /// Order 117 Art. 14: an identity closed with a re-registration ban or blacklisted may not
+        /// register again, as anchor or as party.
+        async fn ensure_not_barred(tx: &mut Tx, index: &str) -> StoreResult<()> {
+            let barred = sqlx::query("SELECT measure_id FROM barred_identities WHERE identity_index = $1")
+                .bind(index)
+                .fetch_optional(&mut **tx)
+                .await?;
+            match barred {
+                Some(r) => Err(StoreError::conflict(
+                    "identity_barred",
+                    format!(
+                        "this identity may not register again (Order 117 Art. 14; measure {})",
+                        r.try_get::<String, _>("measure_id")?
+                    ),
+                )),
+                None => Ok(()),
+            }
+        }
+
         fn session_from(row: &DbRow) -> StoreResult<TokenSession> {
             Ok(TokenSession {
                 token_hash: row.try_get("token_hash")?,
@@ -455,6 +474,7 @@ macro_rules! impl_store {
                 };
                 let kind = p.kind().as_str();
                 let mut tx = self.begin().await?;
+                ensure_not_barred(&mut tx, &index).await?;
                 let dup = sqlx::query("SELECT id FROM parties WHERE kind = $1 AND identity_index = $2")
                     .bind(kind)
                     .bind(&index)
@@ -560,6 +580,7 @@ macro_rules! impl_store {
                 let d = &a.details;
                 let index = self.cipher.index(d.id_number.expose());
                 let mut tx = self.begin().await?;
+                ensure_not_barred(&mut tx, &index).await?;
                 let dup = sqlx::query("SELECT id FROM anchors WHERE identity_index = $1")
                     .bind(&index)
                     .fetch_optional(&mut *tx)

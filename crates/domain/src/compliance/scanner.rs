@@ -257,12 +257,22 @@ impl Catalogue {
         }
         hits.retain(|(r, s, e)| !innocent.iter().any(|(ir, is, ie)| ir == r && is < e && s < ie));
         hits.retain(|(r, s, _)| !self.negated(&self.rules[*r], text, *s));
-        // One finding per rule per stretch of text: overlapping matches of a rule merge.
-        hits.sort_unstable_by_key(|h| (h.0, h.1, std::cmp::Reverse(h.2)));
+        // One finding per label per stretch of text: overlapping matches of rules with the same
+        // label ("全网最", "全网最低", "最低") are one claim, not three, so points are not counted
+        // twice. The rule kept is the one with the most points (then the longest match).
+        let label = |r: usize| self.rules[r].label.as_str();
+        hits.sort_unstable_by_key(|h| (label(h.0), h.1, std::cmp::Reverse(h.2)));
         let mut merged: Vec<(usize, usize, usize)> = Vec::new();
         for h in hits {
             match merged.last_mut() {
-                Some(last) if last.0 == h.0 && h.1 < last.2 => last.2 = last.2.max(h.2),
+                Some(last) if label(last.0) == label(h.0) && h.1 < last.2 => {
+                    let (lr, hr) = (&self.rules[last.0], &self.rules[h.0]);
+                    if (hr.points, h.2 - h.1) > (lr.points, last.2 - last.1) {
+                        last.0 = h.0;
+                    }
+                    last.1 = last.1.min(h.1);
+                    last.2 = last.2.max(h.2);
+                }
                 _ => merged.push(h),
             }
         }

@@ -5,15 +5,18 @@ pub mod accounts;
 pub mod anchors;
 pub mod audit;
 pub mod changes;
+pub mod compliance;
 pub mod eligibility;
 pub mod health;
 pub mod orders;
 pub mod parties;
+pub mod penalties;
 pub mod products;
 pub mod reports;
 pub mod reviews;
 pub mod roster;
 pub mod shows;
+pub mod speech;
 
 use chrono::{DateTime, Utc};
 use clearcast_domain::audit::AuditEntry;

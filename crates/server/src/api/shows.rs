@@ -10,6 +10,7 @@ use axum::http::StatusCode;
 use axum::Json;
 use chrono::{DateTime, Utc};
 use clearcast_domain::account::Role;
+use clearcast_domain::compliance::Severity;
 use clearcast_domain::disclosure::{self, DisclosureCard, AI_LABEL};
 use clearcast_domain::gate::{combine, ShowUnmet};
 use clearcast_domain::ids::{AnchorId, LineupItemId, ProductId, RoomOperatorId, ShowId};
@@ -123,7 +124,7 @@ async fn require_room_owner(state: &AppState, caller: &Caller, show: &Show, acti
 }
 
 /// 403 unless the caller owns the room or is an anchor on the show's roster.
-async fn require_runner(state: &AppState, caller: &Caller, show: &Show, action: &str) -> ApiResult<Party> {
+pub async fn require_runner(state: &AppState, caller: &Caller, show: &Show, action: &str) -> ApiResult<Party> {
     caller.require(&[Role::RoomOperator, Role::Anchor], action)?;
     let r = room(state, show).await?;
     let allowed = match caller.role() {
@@ -400,11 +401,21 @@ pub async fn list_lineup(State(state): State<AppState>, Path(id): Path<String>) 
 
 /// Go live (the room operator or a roster anchor). Every roster anchor and every lineup item are
 /// judged again now; the script's review is recorded (Art. 30).
-#[utoipa::path(post, path = "/api/v1/shows/{id}/start", tag = "shows", params(("id" = String, Path)), security(("bearer" = [])),
+#[utoipa::path(post, path = "/api/v1/shows/{id}/start", tag = "shows", params(("id" = String, Path)), request_body = StartInput, security(("bearer" = [])),
     responses((status = 200, body = ShowView), (status = 409, body = crate::error::Problem), (status = 422, body = crate::error::Problem)))]
-pub async fn start(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> ApiResult<Json<ShowView>> {
+pub async fn start(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    ApiJson(input): ApiJson<StartInput>,
+) -> ApiResult<Json<ShowView>> {
     let mut show = load(&state, &id).await?;
-    require_runner(&state, &caller, &show, "start shows").await?;
+    if input.override_reason.is_some() {
+        // Only the platform may let a script with red findings go live (Art. 30), and says why.
+        caller.require(&[Role::Operator], "override the script review")?;
+    } else {
+        require_runner(&state, &caller, &show, "start shows").await?;
+    }
     if show.status != ShowStatus::Scheduled {
         return Err(ApiError::state(clearcast_domain::show::TransitionError::WrongState {
             current: show.status.as_str(),
@@ -437,9 +448,42 @@ pub async fn start(State(state): State<AppState>, caller: Caller, Path(id): Path
             "roster_confirmed_at": roster.and_then(|r| r.confirmed_at), "blacklisted": false, "basis": "Order 117 Art. 8, 10, 28",
         })));
     }
+    crate::supervision::ensure_may_go_live(&state, &show, now).await?;
+    let findings = crate::supervision::scan_script(&state, &show).await?;
+    let red: Vec<_> = findings.iter().filter(|f| f.severity == Severity::Red).cloned().collect();
+    let override_reason = match &input.override_reason {
+        Some(r) => Some(
+            clearcast_domain::text::Text::<1000>::parse(r)
+                .map_err(|e| {
+                    ApiError::invalid(
+                        "override_reason",
+                        clearcast_domain::validation::CodedError::code(&e),
+                        e.to_string(),
+                    )
+                })?
+                .as_str()
+                .to_string(),
+        ),
+        None => None,
+    };
+    if !red.is_empty() && override_reason.is_none() {
+        let mut e = ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "script_not_compliant",
+            format!(
+                "the script has {} red finding(s): {}; revise it, or an operator may override with a reason (Order 117 Art. 30)",
+                red.len(),
+                red.iter().map(|f| format!("“{}” ({}, {})", f.matched, f.label.as_str(), f.rule)).collect::<Vec<_>>().join(", ")
+            ),
+        )
+        .field("script", "not_compliant", "red findings in the script");
+        e.findings = findings;
+        return Err(e);
+    }
     records.push(entry_by(&caller, now, "script.reviewed", show.id, json!({
         "script_sha256": show.script.as_deref().map(clearcast_domain::records::personal_hash),
-        "scanned": false, "note": "speech supervision is not built yet; the script is recorded unscanned", "basis": "Order 117 Art. 30",
+        "scanned": true, "rules_source": state.rules.source().map(|p| p.display().to_string()).unwrap_or_else(|| "shipped".into()),
+        "findings": findings, "red": red.len(), "override_reason": override_reason, "basis": "Order 117 Art. 30",
     })));
     let from = show.status;
     show.start(now).map_err(ApiError::state)?;
@@ -455,6 +499,14 @@ fn show_conflict(e: clearcast_store::StoreError) -> ApiError {
         }
         other => other.into(),
     }
+}
+
+/// Options for going live.
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StartInput {
+    /// Operators only: start although the script has red findings, saying why (recorded).
+    pub override_reason: Option<String>,
 }
 
 /// Which lineup item to pin.

@@ -1,0 +1,120 @@
+//! Violations of the speech rules (Order 117 Art. 31, 34, 36): a finding the scanner made in a
+//! show's transcript becomes a violation, at once for red rules and when an operator confirms it
+//! for yellow ones. Points count against the anchor and the room operator for a policy window,
+//! then decay.
+
+use chrono::{DateTime, Duration, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::compliance::{Finding, Label, Severity};
+use crate::ids::{AnchorId, RoomOperatorId, ShowId, ViolationId};
+
+/// Where a violation stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ViolationStatus {
+    /// A yellow finding waiting for an operator.
+    Pending,
+    /// Counts: points apply.
+    Confirmed,
+    /// An operator judged the yellow finding innocent.
+    Dismissed,
+    /// Reversed on appeal: points no longer apply.
+    Reversed,
+}
+
+impl ViolationStatus {
+    /// As stored.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ViolationStatus::Pending => "pending",
+            ViolationStatus::Confirmed => "confirmed",
+            ViolationStatus::Dismissed => "dismissed",
+            ViolationStatus::Reversed => "reversed",
+        }
+    }
+}
+
+/// One violation.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Violation {
+    /// Id.
+    pub id: ViolationId,
+    /// The show it was said in.
+    pub show: ShowId,
+    /// Who said it.
+    pub anchor: AnchorId,
+    /// The room it was said in.
+    pub room_operator: RoomOperatorId,
+    /// What the scanner found: rule, label, basis, the words, the suggestion.
+    pub finding: Finding,
+    /// The transcript segment's time in the show, milliseconds from the start.
+    pub at_ms: u64,
+    /// The product pinned at the time, if any (its category scoped the rules).
+    pub product_category: Option<String>,
+    /// State.
+    pub status: ViolationStatus,
+    /// When it was found.
+    pub created_at: DateTime<Utc>,
+    /// When an operator decided a yellow one, or an appeal reversed it.
+    pub decided_at: Option<DateTime<Utc>>,
+    /// The operator's or the appeal's reason.
+    pub decision_reason: Option<String>,
+}
+
+impl Violation {
+    /// A violation from a finding: confirmed at once when red, pending when yellow.
+    pub fn from_finding(
+        show: ShowId,
+        anchor: AnchorId,
+        room_operator: RoomOperatorId,
+        finding: Finding,
+        at_ms: u64,
+        product_category: Option<String>,
+        now: DateTime<Utc>,
+    ) -> Self {
+        let status = match finding.severity {
+            Severity::Red => ViolationStatus::Confirmed,
+            Severity::Yellow => ViolationStatus::Pending,
+        };
+        Violation {
+            id: ViolationId::generate(),
+            show,
+            anchor,
+            room_operator,
+            finding,
+            at_ms,
+            product_category,
+            status,
+            created_at: now,
+            decided_at: None,
+            decision_reason: None,
+        }
+    }
+
+    /// The label.
+    pub fn label(&self) -> Label {
+        self.finding.label
+    }
+}
+
+/// Points that count at `now`: confirmed violations within the window (Art. 13: measures are
+/// proportionate to recent conduct; old points decay).
+pub fn points(violations: &[Violation], now: DateTime<Utc>, window_days: u32) -> u32 {
+    let since = now - Duration::days(i64::from(window_days));
+    violations
+        .iter()
+        .filter(|v| v.status == ViolationStatus::Confirmed && v.created_at > since && v.created_at <= now)
+        .map(|v| v.finding.points)
+        .sum()
+}
+
+/// Confirmed violations of the same rule within the window, beyond the first: repeat offences.
+pub fn repeats(violations: &[Violation], now: DateTime<Utc>, window_days: u32) -> u32 {
+    let since = now - Duration::days(i64::from(window_days));
+    let mut per_rule = std::collections::BTreeMap::<&str, u32>::new();
+    for v in violations.iter().filter(|v| v.status == ViolationStatus::Confirmed && v.created_at > since) {
+        *per_rule.entry(v.finding.rule.as_str()).or_default() += 1;
+    }
+    per_rule.values().map(|n| n.saturating_sub(1)).sum()
+}
