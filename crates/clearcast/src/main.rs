@@ -2,6 +2,7 @@
 #![forbid(unsafe_code)]
 
 mod bench;
+mod bench_compliance;
 mod compliance;
 mod config;
 
@@ -55,6 +56,8 @@ enum Command {
 enum BenchCommand {
     /// A flash sale over HTTP: batched checkout vs the HTTP ceiling vs one transaction per order.
     FlashSale(bench::FlashSaleArgs),
+    /// The speech scanner's MB/s on one core against a naive `str::find` loop, and a 10k-character script.
+    Compliance(bench_compliance::ComplianceBenchArgs),
 }
 
 #[derive(Subcommand)]
@@ -138,6 +141,7 @@ async fn main() -> Result<()> {
             create_operator(username, &role, store).await
         }
         Command::Bench { command: BenchCommand::FlashSale(args) } => bench::flash_sale(args).await,
+        Command::Bench { command: BenchCommand::Compliance(args) } => bench_compliance::run(args),
         Command::Compliance { command } => compliance::run(command),
         Command::Records { command: RecordsCommand::Archive { before, out, policy, store } } => {
             let out = out.unwrap_or_else(|| store.data_dir.join(format!("archive-{before}.jsonl")));

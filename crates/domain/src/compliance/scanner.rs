@@ -2,8 +2,9 @@
 //! pass (Aho-Corasick), run the regular expressions the cheap pass cannot express, then drop what
 //! an exception or the product's category makes innocent.
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
-use regex::{Regex, RegexSet};
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
+use regex::Regex;
+use regex_syntax::hir::literal::{ExtractKind, Extractor};
 
 use super::catalogue::{self, CatalogueError, Rule, Scope};
 use super::normalise::{self, Normalised};
@@ -23,8 +24,13 @@ pub struct Catalogue {
     literals: AhoCorasick,
     literal_meta: Vec<Pattern>,
     compact: Option<(AhoCorasick, Vec<usize>)>,
-    regex_set: RegexSet,
     regexes: Vec<(usize, Regex)>,
+    /// Literals one of which every match of a regex contains (its prefixes or suffixes), found
+    /// in one Aho-Corasick pass: a regex runs only on text where one of them occurs.
+    triggers: AhoCorasick,
+    trigger_regex: Vec<usize>,
+    /// Regexes without usable trigger literals: they run on every text.
+    ungated: Vec<usize>,
     exceptions: AhoCorasick,
     exception_rule: Vec<usize>,
     exception_regexes: Vec<(usize, Regex)>,
@@ -36,16 +42,33 @@ impl std::fmt::Debug for Catalogue {
     }
 }
 
+/// Literals every match of `pattern` starts (or else ends) with, when there is a small finite
+/// set of them, each at least two bytes; `None` when the regex must run on every text.
+fn triggers_of(pattern: &str) -> Option<Vec<Vec<u8>>> {
+    let hir = regex_syntax::ParserBuilder::new().build().parse(pattern).ok()?;
+    let usable = |kind: ExtractKind| -> Option<Vec<Vec<u8>>> {
+        let mut ex = Extractor::new();
+        ex.kind(kind).limit_total(400).limit_class(12).limit_literal_len(12);
+        let seq = ex.extract(&hir);
+        let lits = seq.literals()?;
+        if lits.is_empty() || lits.iter().any(|l| l.as_bytes().len() < 2) {
+            return None;
+        }
+        Some(lits.iter().map(|l| l.as_bytes().to_vec()).collect())
+    };
+    usable(ExtractKind::Prefix).or_else(|| usable(ExtractKind::Suffix))
+}
+
 fn is_word(c: Option<char>) -> bool {
     c.is_some_and(|c| c.is_ascii_alphanumeric())
 }
 
 fn ac(patterns: &[String], kind: MatchKind) -> Result<AhoCorasick, CatalogueError> {
-    AhoCorasickBuilder::new().match_kind(kind).build(patterns).map_err(|e| CatalogueError {
-        line: None,
-        rule: None,
-        message: e.to_string(),
-    })
+    AhoCorasickBuilder::new()
+        .match_kind(kind)
+        .kind(Some(AhoCorasickKind::DFA))
+        .build(patterns)
+        .map_err(|e| CatalogueError { line: None, rule: None, message: e.to_string() })
 }
 
 impl Catalogue {
@@ -130,16 +153,35 @@ impl Catalogue {
             rules.push(rule);
             lines.push(line);
         }
-        let regex_set =
-            RegexSet::new(&regex_src).map_err(|e| CatalogueError { line: None, rule: None, message: e.to_string() })?;
+        let mut trigger_lits: Vec<Vec<u8>> = Vec::new();
+        let mut trigger_regex = Vec::new();
+        let mut ungated = Vec::new();
+        for (i, src) in regex_src.iter().enumerate() {
+            match triggers_of(src) {
+                Some(lits) => {
+                    for l in lits {
+                        trigger_lits.push(l);
+                        trigger_regex.push(i);
+                    }
+                }
+                None => ungated.push(i),
+            }
+        }
+        let triggers = AhoCorasickBuilder::new()
+            .match_kind(MatchKind::Standard)
+            .kind(Some(AhoCorasickKind::DFA))
+            .build(&trigger_lits)
+            .map_err(|e| CatalogueError { line: None, rule: None, message: e.to_string() })?;
         let compact =
             if compact_lits.is_empty() { None } else { Some((ac(&compact_lits, MatchKind::Standard)?, compact_rule)) };
         Ok(Self {
             literals: ac(&lits, MatchKind::Standard)?,
             literal_meta,
             compact,
-            regex_set,
             regexes,
+            triggers,
+            trigger_regex,
+            ungated,
             exceptions: ac(&excs, MatchKind::Standard)?,
             exception_rule,
             exception_regexes,
@@ -147,6 +189,11 @@ impl Catalogue {
             rules,
             lines,
         })
+    }
+
+    /// Regexes that have no trigger literals and run on every text (kept near zero for speed).
+    pub fn ungated_regexes(&self) -> usize {
+        self.ungated.len()
     }
 
     /// The rules, in file order.
@@ -221,7 +268,13 @@ impl Catalogue {
             }
         }
         if !self.regexes.is_empty() {
-            for i in self.regex_set.matches(t).iter() {
+            let mut run: Vec<usize> = self.ungated.clone();
+            for m in self.triggers.find_overlapping_iter(t) {
+                run.push(self.trigger_regex[m.pattern().as_usize()]);
+            }
+            run.sort_unstable();
+            run.dedup();
+            for i in run {
                 let (rule, re) = &self.regexes[i];
                 for m in re.find_iter(t) {
                     if m.end() > m.start() {
