@@ -189,6 +189,19 @@ async fn serve(args: ServeArgs) -> Result<()> {
             }
         }
     });
+    let patrol = state.clone();
+    tokio::spawn(async move {
+        // A live show that is not heard cannot be supervised: flag silences as they happen.
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(15));
+        loop {
+            tick.tick().await;
+            match clearcast_server::supervision::check_silence(&patrol, patrol.clock.now()).await {
+                Ok(v) if v.is_empty() => {}
+                Ok(v) => tracing::warn!(shows = v.len(), "live shows went silent"),
+                Err(e) => tracing::warn!(error = %e.detail, "checking for silent shows failed"),
+            }
+        }
+    });
     let sweeper = state.clone();
     tokio::spawn(async move {
         // Orders left unpaid past the payment window cancel themselves and release their stock.

@@ -136,6 +136,8 @@ prefixed_id!(/** A reported change of disclosed party information. */ ChangeRequ
 prefixed_id!(/** An order. */ OrderId, "ord");
 prefixed_id!(/** A confirmed or pending violation of the speech rules. */ ViolationId, "vio");
 prefixed_id!(/** A measure of the penalty ladder (warning … blacklist). */ MeasureId, "msr");
+prefixed_id!(/** A viewer's comment in a live room. */ ChatMessageId, "cht");
+prefixed_id!(/** A regulator's notice about a party (Art. 12, 22). */ NoticeId, "ntc");
 
 #[cfg(test)]
 mod tests {

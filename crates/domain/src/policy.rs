@@ -118,6 +118,9 @@ pub struct Policy {
     /// Violation points and the penalty ladder (Art. 12-14).
     #[serde(default)]
     pub penalties: crate::penalty::PenaltyPolicy,
+    /// Live supervision: silence and regulators' notices.
+    #[serde(default)]
+    pub supervision: crate::silence::SupervisionPolicy,
 }
 
 fn three() -> u32 {

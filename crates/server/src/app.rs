@@ -22,8 +22,8 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::api::{
-    accounts, anchors, audit, changes, compliance, eligibility, health, orders, parties, penalties, products, reports,
-    reviews, roster, shows, speech,
+    accounts, anchors, audit, changes, chat, compliance, eligibility, health, notices, orders, parties, penalties,
+    products, reports, reviews, roster, shows, speech,
 };
 use crate::error::ApiError;
 use crate::extract::MAX_BODY_BYTES;
@@ -125,6 +125,11 @@ pub fn api_router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(shows::add_lineup, shows::list_lineup))
         .routes(routes!(shows::start))
         .routes(routes!(speech::transcript))
+        .routes(routes!(chat::post, chat::list))
+        .routes(routes!(chat::patrol_alerts))
+        .routes(routes!(notices::create, notices::list))
+        .routes(routes!(notices::act))
+        .routes(routes!(notices::measures_report))
         .routes(routes!(compliance::scan))
         .routes(routes!(compliance::rules))
         .routes(routes!(compliance::reload))

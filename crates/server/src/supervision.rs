@@ -197,7 +197,7 @@ pub async fn apply_ladder(state: &AppState, subjects: &[Subject], now: DateTime<
 }
 
 /// A live show whose anchor or room is suspended stops, with a record naming the measure.
-async fn stop_live_shows(state: &AppState, subject: Subject, m: &Measure, now: DateTime<Utc>) -> ApiResult<()> {
+pub async fn stop_live_shows(state: &AppState, subject: Subject, m: &Measure, now: DateTime<Utc>) -> ApiResult<()> {
     let filter = clearcast_store::ShowFilter {
         status: Some(clearcast_domain::show::ShowStatus::Live),
         room_operator: match subject {
@@ -243,6 +243,38 @@ async fn stop_live_shows(state: &AppState, subject: Subject, m: &Measure, now: D
     Ok(())
 }
 
+/// Confirmed violation points (without repeats) of a subject over the last `days` days.
+pub async fn points_since(state: &AppState, subject: Subject, now: DateTime<Utc>, days: u32) -> ApiResult<u32> {
+    let vs = state.store.subject_violations(subject, now - Duration::days(i64::from(days))).await?;
+    Ok(violation::points(&vs, now, days))
+}
+
+/// Refuses a feature while a feature limit (or a harsher measure) is in force on the room or a
+/// roster anchor.
+pub async fn ensure_feature(state: &AppState, show: &Show, now: DateTime<Utc>, feature: &str) -> ApiResult<()> {
+    let mut subjects = vec![Subject::RoomOperator(show.room_operator)];
+    subjects.extend(show.roster.iter().map(|a| Subject::Anchor(*a)));
+    for s in subjects {
+        let limited =
+            active_measures(state, s, now).await?.into_iter().find(|m| m.kind >= penalty::MeasureKind::FeatureLimit);
+        if let Some(m) = limited {
+            return Err(ApiError::new(
+                axum::http::StatusCode::CONFLICT,
+                "measure_in_force",
+                format!(
+                    "{feature} are not allowed while {} is under measure {} ({}) until {}; appeal: {}",
+                    s,
+                    m.id,
+                    m.kind.as_str(),
+                    m.ends_at.map(|e| e.to_rfc3339()).unwrap_or_else(|| "further notice".into()),
+                    m.appeal_route
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// Refuses going live while a measure that stops live selling is in force on the room or an
 /// anchor of the roster.
 pub async fn ensure_may_go_live(state: &AppState, show: &Show, now: DateTime<Utc>) -> ApiResult<()> {
@@ -265,4 +297,53 @@ pub async fn ensure_may_go_live(state: &AppState, show: &Show, now: DateTime<Utc
         }
     }
     Ok(())
+}
+
+/// Flags live shows that have not been heard for longer than the policy allows (a show cannot be
+/// supervised if it is not heard). A key room's silence also raises a patrol alert on the
+/// platform stream. Returns the shows flagged now. The binary runs it every 15 seconds.
+pub async fn check_silence(state: &AppState, now: DateTime<Utc>) -> ApiResult<Vec<clearcast_domain::ids::ShowId>> {
+    let policy = &state.policy.supervision;
+    let filter =
+        clearcast_store::ShowFilter { status: Some(clearcast_domain::show::ShowStatus::Live), room_operator: None };
+    let mut flagged = Vec::new();
+    let mut after = None;
+    loop {
+        let page = state.store.list_shows(&filter, &PageRequest { after, limit: 200 }).await?;
+        for show in page.items {
+            let (last, silent_since) = match state.store.speech_state(show.id).await? {
+                Some(s) => s,
+                None => (show.started_at.unwrap_or(now), None),
+            };
+            if silent_since.is_some() || !clearcast_domain::silence::is_silent(last, now, policy) {
+                continue;
+            }
+            let room =
+                state.store.get_party(clearcast_domain::party::PartyId::RoomOperator(show.room_operator)).await?;
+            let name = room.map(|r| r.details.legal_name.as_str().to_string()).unwrap_or_default();
+            let tier = crate::api::reports::tier_of(state, show.room_operator, name).await?;
+            let key = tier.verdict.tier == clearcast_domain::tier::Tier::Key;
+            let detail = json!({
+                "last_heard_at": last, "silence_seconds": policy.silence_seconds, "key_room": key,
+                "room_operator": show.room_operator, "basis": "Order 117 Art. 11, 13, 31",
+            });
+            let record = system_entry(now, "speech.silence", show.id, detail.clone());
+            let alert = key.then(|| {
+                system_entry(
+                    now,
+                    "patrol.alert",
+                    show.id,
+                    json!({"reason": "silent key room", "show": show.id, "detail": detail}),
+                )
+            });
+            if state.store.mark_silent(show.id, last, now, vec![record], alert).await? {
+                flagged.push(show.id);
+            }
+        }
+        match page.next_cursor {
+            Some(c) => after = Some(c),
+            None => break,
+        }
+    }
+    Ok(flagged)
 }

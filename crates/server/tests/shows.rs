@@ -1519,7 +1519,7 @@ async fn a_room_becomes_a_key_room_with_health_food_on_a_lineup_and_followers_co
             {"input": "followers", "value": followers.to_string(), "threshold": ">= 10000", "met": false},
             {"input": "sales_minor_90d", "value": "0", "threshold": ">= 100000000", "met": false},
             {"input": "categories_90d", "value": categories, "threshold": "any of health_food, baby", "met": met},
-            {"input": "violation_points_90d", "value": "unavailable", "threshold": ">= 12", "met": false},
+            {"input": "violation_points_90d", "value": "0", "threshold": ">= 12", "met": false},
         ])
     };
 
@@ -1641,22 +1641,31 @@ async fn a_script_with_red_findings_blocks_the_start_until_an_operator_overrides
 
 #[tokio::test]
 async fn live_speech_becomes_violations_points_and_measures_and_an_appeal_reverses_them() {
-    let app = TestApp::spawn().await;
-    let st = stage(&app, 7200).await;
-    let s = show_with_script(&app, &st, "直播", "今天介绍收纳盒").await;
-    assert_eq!(start(&app, &st.room.acct.token, &s).await.status, 200);
+    live_speech_becomes_violations_points_and_measures_and_an_appeal_reverses_them_on(&TestApp::spawn().await).await;
+}
+
+#[tokio::test]
+async fn live_speech_becomes_violations_points_and_measures_and_an_appeal_reverses_them_on_postgres() {
+    if let Some(app) = TestApp::spawn_postgres().await {
+        live_speech_becomes_violations_points_and_measures_and_an_appeal_reverses_them_on(&app).await;
+    }
+}
+
+async fn live_speech_becomes_violations_points_and_measures_and_an_appeal_reverses_them_on(app: &TestApp) {
+    let st = stage(app, 7200).await;
+    let s = show_with_script(app, &st, "直播", "今天介绍收纳盒").await;
+    assert_eq!(start(app, &st.room.acct.token, &s).await.status, 200);
     let anchor_tok = st.anchor.acct.token.clone();
 
     // A clean segment: no findings, nothing recorded against anyone.
     let clean =
-        say(&app, &anchor_tok, &s, json!([{"id": "s1", "at_ms": 1000, "text": "这个收纳盒容量二十升，可以叠放"}]))
-            .await;
+        say(app, &anchor_tok, &s, json!([{"id": "s1", "at_ms": 1000, "text": "这个收纳盒容量二十升，可以叠放"}])).await;
     assert_eq!(clean.status, 200, "{}", clean.body);
     assert_eq!(clean.body["segments"][0]["findings"], json!([]));
     assert_eq!(clean.body["violations"], json!([]));
 
     // An absolute price claim: red findings, confirmed violations, a warning on anchor and room.
-    let one = say(&app, &anchor_tok, &s, json!([{"id": "s2", "at_ms": 5000, "text": "这个收纳盒是全网最低价"}])).await;
+    let one = say(app, &anchor_tok, &s, json!([{"id": "s2", "at_ms": 5000, "text": "这个收纳盒是全网最低价"}])).await;
     assert_eq!(one.status, 200, "{}", one.body);
     let f = &one.body["segments"][0]["findings"];
     assert!(!f.as_array().unwrap().is_empty(), "{}", one.body);
@@ -1670,7 +1679,7 @@ async fn live_speech_becomes_violations_points_and_measures_and_an_appeal_revers
     // A correction is linked; medical claims push the anchor to a live suspension, which stops
     // the show.
     let more = say(
-        &app,
+        app,
         &anchor_tok,
         &s,
         json!([
@@ -1699,15 +1708,15 @@ async fn live_speech_becomes_violations_points_and_measures_and_an_appeal_revers
     }
 
     // While suspended the anchor cannot go live elsewhere.
-    let other = show_with_script(&app, &st, "另一场", "今天介绍收纳盒").await;
-    let blocked = start(&app, &st.room.acct.token, &other).await;
+    let other = show_with_script(app, &st, "另一场", "今天介绍收纳盒").await;
+    let blocked = start(app, &st.room.acct.token, &other).await;
     assert_eq!((blocked.status, blocked.code()), (409, "measure_in_force"), "{}", blocked.body);
 
     // The anchor sees and appeals its measure; another anchor cannot.
     let mine = app.get("/api/v1/penalties", Some(&anchor_tok)).await;
     assert_eq!(mine.status, 200);
     assert!(mine.body["items"].as_array().unwrap().iter().all(|m| m["subject"]["id"] == st.anchor.id.as_str()));
-    let stranger = anchor(&app, None, 7299).await;
+    let stranger = anchor(app, None, 7299).await;
     let nosy = app
         .post(&format!("/api/v1/penalties/{mid}/appeal"), Some(&stranger.acct.token), json!({"statement": "x"}))
         .await;
@@ -1757,14 +1766,24 @@ async fn live_speech_becomes_violations_points_and_measures_and_an_appeal_revers
 
 #[tokio::test]
 async fn a_blacklisted_identity_cannot_register_again() {
-    let app = TestApp::spawn().await;
-    let st = stage(&app, 7300).await;
-    let s = show_with_script(&app, &st, "直播", "今天介绍收纳盒").await;
-    assert_eq!(start(&app, &st.room.acct.token, &s).await.status, 200);
+    a_blacklisted_identity_cannot_register_again_on(&TestApp::spawn().await).await;
+}
+
+#[tokio::test]
+async fn a_blacklisted_identity_cannot_register_again_on_postgres() {
+    if let Some(app) = TestApp::spawn_postgres().await {
+        a_blacklisted_identity_cannot_register_again_on(&app).await;
+    }
+}
+
+async fn a_blacklisted_identity_cannot_register_again_on(app: &TestApp) {
+    let st = stage(app, 7300).await;
+    let s = show_with_script(app, &st, "直播", "今天介绍收纳盒").await;
+    assert_eq!(start(app, &st.room.acct.token, &s).await.status, 200);
     let segments: Vec<Value> = (0..15)
         .map(|i| json!({"id": format!("m{i}"), "at_ms": 1000 * i, "text": "吃了这个高血压都能治好，加我微信私下交易"}))
         .collect();
-    let r = say(&app, &st.anchor.acct.token, &s, json!(segments)).await;
+    let r = say(app, &st.anchor.acct.token, &s, json!(segments)).await;
     assert_eq!(r.status, 200, "{}", r.body);
     let anchor_measure =
         r.body["measures"].as_array().unwrap().iter().find(|m| m["subject"]["kind"] == "anchor").cloned().unwrap();
@@ -1772,7 +1791,7 @@ async fn a_blacklisted_identity_cannot_register_again() {
     assert_eq!(anchor_measure["ends_at"], Value::Null);
 
     // The same ID number cannot come back as a new anchor, nor as a natural-person room.
-    let again = account(&app, Role::Anchor).await;
+    let again = account(app, Role::Anchor).await;
     let a = app
         .post(
             "/api/v1/anchors",
@@ -1781,8 +1800,312 @@ async fn a_blacklisted_identity_cannot_register_again() {
         )
         .await;
     assert_eq!(a.status, 409, "{}", a.body);
-    let room_again = account(&app, Role::RoomOperator).await;
+    let room_again = account(app, Role::RoomOperator).await;
     let p =
         app.post("/api/v1/room-operators", Some(&room_again.token), person_body("李佳", &st.anchor.id_number)).await;
     assert_eq!((p.status, p.code()), (409, "identity_barred"), "{}", p.body);
+}
+
+#[tokio::test]
+async fn chat_hides_off_platform_comments_but_keeps_them_and_says_why() {
+    chat_hides_off_platform_comments_but_keeps_them_and_says_why_on(&TestApp::spawn().await).await;
+}
+
+#[tokio::test]
+async fn chat_hides_off_platform_comments_but_keeps_them_and_says_why_on_postgres() {
+    if let Some(app) = TestApp::spawn_postgres().await {
+        chat_hides_off_platform_comments_but_keeps_them_and_says_why_on(&app).await;
+    }
+}
+
+async fn chat_hides_off_platform_comments_but_keeps_them_and_says_why_on(app: &TestApp) {
+    let st = stage(app, 7400).await;
+    let s = show_with_script(app, &st, "直播", "今天介绍收纳盒").await;
+    let viewer = app.user(Role::Consumer).await;
+    let early = app.post(&format!("/api/v1/shows/{s}/chat"), Some(&viewer), json!({"text": "来了"})).await;
+    assert_eq!((early.status, early.code()), (409, "show_not_live"));
+    assert_eq!(start(app, &st.room.acct.token, &s).await.status, 200);
+
+    let ok =
+        app.post(&format!("/api/v1/shows/{s}/chat"), Some(&viewer), json!({"text": "这个收纳盒有没有大号的？"})).await;
+    assert_eq!(ok.status, 201, "{}", ok.body);
+    assert_eq!(ok.body["hidden"], false);
+    let bad =
+        app.post(&format!("/api/v1/shows/{s}/chat"), Some(&viewer), json!({"text": "要的加我 V 信，私下便宜"})).await;
+    assert_eq!(bad.status, 201, "{}", bad.body);
+    assert_eq!(bad.body["hidden"], true);
+    assert_eq!(bad.body["findings"][0]["label"], "off_platform");
+    for (text, why) in [("", "empty"), (&"长".repeat(501)[..], "too long")] {
+        let r = app.post(&format!("/api/v1/shows/{s}/chat"), Some(&viewer), json!({"text": text})).await;
+        assert_eq!(r.status, 422, "{why}: {}", r.body);
+    }
+
+    // Viewers see the shown comment; the room and staff see the hidden one too.
+    let public = app.get(&format!("/api/v1/shows/{s}/chat"), None).await;
+    assert_eq!(public.body["items"].as_array().unwrap().len(), 1, "{}", public.body);
+    let room_view = app.get(&format!("/api/v1/shows/{s}/chat"), Some(&st.room.acct.token)).await;
+    assert_eq!(room_view.body["items"].as_array().unwrap().len(), 2);
+    let recs = app.get(&format!("/api/v1/records?show={s}&limit=200"), Some(&st.op)).await;
+    let acts = actions(&recs.body);
+    assert!(acts.contains(&"chat.hidden".to_string()) && acts.contains(&"chat.comment".to_string()), "{acts:?}");
+}
+
+#[tokio::test]
+async fn a_silent_live_show_is_flagged_and_a_key_room_raises_a_patrol_alert() {
+    a_silent_live_show_is_flagged_and_a_key_room_raises_a_patrol_alert_on(&TestApp::spawn().await).await;
+}
+
+#[tokio::test]
+async fn a_silent_live_show_is_flagged_and_a_key_room_raises_a_patrol_alert_on_postgres() {
+    if let Some(app) = TestApp::spawn_postgres().await {
+        a_silent_live_show_is_flagged_and_a_key_room_raises_a_patrol_alert_on(&app).await;
+    }
+}
+
+async fn a_silent_live_show_is_flagged_and_a_key_room_raises_a_patrol_alert_on(app: &TestApp) {
+    let st = stage(app, 7500).await;
+    // Health food on the lineup makes the room a key room.
+    train(app, &st.op, &st.anchor.id, Some(Category::HealthFood)).await;
+    let fish_oil = product(app, &st.shop, Category::HealthFood, "深海鱼油").await;
+    document(app, &st.shop, &st.op, &fish_oil, Category::HealthFood, "2028-01-01").await;
+    let s = show_with_script(app, &st, "保健品专场", "今天介绍深海鱼油").await;
+    lineup_item(app, &st.room.acct.token, &s, &fish_oil).await;
+    assert_eq!(start(app, &st.room.acct.token, &s).await.status, 200);
+
+    let check = |app: &TestApp| {
+        let state = app.state.clone();
+        let now = app.clock_now();
+        async move { clearcast_server::supervision::check_silence(&state, now).await.unwrap() }
+    };
+    app.clock.advance(Duration::seconds(100));
+    assert!(check(app).await.is_empty(), "heard within the interval (from going live)");
+    app.clock.advance(Duration::seconds(60));
+    let flagged = check(app).await;
+    assert_eq!(flagged.len(), 1);
+    assert!(check(app).await.is_empty(), "flagged once per silence");
+    let alerts = app.get("/api/v1/patrol/alerts", Some(&st.op)).await;
+    assert_eq!(alerts.status, 200, "{}", alerts.body);
+    assert_eq!(alerts.body["items"][0]["show_id"], s.as_str());
+    assert_eq!(alerts.body["items"][0]["key_room"], true);
+    assert_eq!(app.get("/api/v1/patrol/alerts", Some(&st.room.acct.token)).await.status, 403);
+    let platform = app.get("/api/v1/records?limit=1000", Some(&st.op)).await;
+    assert!(actions(&platform.body).contains(&"patrol.alert".to_string()));
+
+    // Speech resumes: the flag clears and the resumption is recorded.
+    let r = say(app, &st.anchor.acct.token, &s, json!([{"id": "a", "at_ms": 170000, "text": "我们继续介绍"}])).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(app.get("/api/v1/patrol/alerts", Some(&st.op)).await.body["items"], json!([]));
+    let recs = app.get(&format!("/api/v1/records?show={s}&limit=200"), Some(&st.op)).await;
+    let acts = actions(&recs.body);
+    assert!(acts.contains(&"speech.silence".to_string()) && acts.contains(&"speech.resumed".to_string()), "{acts:?}");
+}
+
+#[tokio::test]
+async fn a_regulators_notice_runs_on_a_working_day_clock_and_the_measure_reaches_the_report() {
+    a_regulators_notice_runs_on_a_working_day_clock_and_the_measure_reaches_the_report_on(&TestApp::spawn().await)
+        .await;
+}
+
+#[tokio::test]
+async fn a_regulators_notice_runs_on_a_working_day_clock_and_the_measure_reaches_the_report_on_postgres() {
+    if let Some(app) = TestApp::spawn_postgres().await {
+        a_regulators_notice_runs_on_a_working_day_clock_and_the_measure_reaches_the_report_on(&app).await;
+    }
+}
+
+async fn a_regulators_notice_runs_on_a_working_day_clock_and_the_measure_reaches_the_report_on(app: &TestApp) {
+    let st = stage(app, 7600).await;
+    let regulator = app.user(Role::Regulator).await;
+    let body = json!({"kind": "violation", "subject_id": st.anchor.id, "facts": "直播中宣称普通食品治疗高血压", "reference": "杭市监罚〔2026〕88号"});
+    assert_eq!(
+        app.post("/api/v1/notices", Some(&st.op), body.clone()).await.status,
+        403,
+        "only regulators post notices"
+    );
+    for bad in [
+        json!({"kind": "violation", "subject_id": "mer_00000000000000000000000000000000", "facts": "x", "reference": "r"}),
+        json!({"kind": "violation", "subject_id": "anc_00000000000000000000000000000000", "facts": "x", "reference": "r"}),
+        json!({"kind": "gossip", "subject_id": st.anchor.id, "facts": "x", "reference": "r"}),
+        json!({"kind": "violation", "subject_id": st.anchor.id, "facts": " ", "reference": "r"}),
+    ] {
+        let r = app.post("/api/v1/notices", Some(&regulator), bad.clone()).await;
+        assert_eq!(r.status, 422, "{bad}: {}", r.body);
+    }
+    let n = app.post("/api/v1/notices", Some(&regulator), body).await;
+    assert_eq!(n.status, 201, "{}", n.body);
+    // Received Wednesday 2026-11-25 (China): five working days later is Wednesday 2026-12-02.
+    assert_eq!(n.body["due_on"], "2026-12-02");
+    assert_eq!(n.body["overdue"], false);
+    let nid = n.body["id"].as_str().unwrap().to_string();
+
+    // Nothing done by the 3rd: overdue.
+    app.clock.advance(Duration::days(8));
+    let listed = app.get("/api/v1/notices", Some(&regulator)).await;
+    assert_eq!(listed.body["items"][0]["overdue"], true, "{}", listed.body);
+
+    // The operator takes a measure: it is decided with the notice's facts, listed in the report.
+    let bad = app
+        .post(&format!("/api/v1/notices/{nid}/actions"), Some(&st.op), json!({"kind": "measure_taken", "note": "停播"}))
+        .await;
+    assert_eq!(bad.status, 422, "{}", bad.body);
+    let acted = app
+        .post(
+            &format!("/api/v1/notices/{nid}/actions"),
+            Some(&st.op),
+            json!({"kind": "measure_taken", "note": "依通报关闭账号", "measure": "account_closure"}),
+        )
+        .await;
+    assert_eq!(acted.status, 200, "{}", acted.body);
+    assert_eq!(acted.body["overdue"], true, "acted after the deadline: the record says so");
+    let report = app.get("/api/v1/reports/measures?severe=true", Some(&regulator)).await;
+    assert_eq!(report.status, 200, "{}", report.body);
+    let line = &report.body["items"][0];
+    assert_eq!(line["kind"], "account_closure");
+    assert_eq!(line["report_level"], "provincial");
+    assert!(line["facts"].as_str().unwrap().contains("杭市监罚〔2026〕88号"));
+    assert_eq!(app.get("/api/v1/reports/measures", Some(&st.room.acct.token)).await.status, 403);
+    let closed = app
+        .post(&format!("/api/v1/notices/{nid}/actions"), Some(&st.op), json!({"kind": "closed", "note": "已处置"}))
+        .await;
+    assert_eq!(closed.status, 200);
+    let again = app
+        .post(&format!("/api/v1/notices/{nid}/actions"), Some(&st.op), json!({"kind": "reminded", "note": "x"}))
+        .await;
+    assert_eq!((again.status, again.code()), (409, "notice_closed"));
+}
+
+#[tokio::test]
+async fn a_feature_limit_takes_flash_sales_away_and_points_reach_the_tier() {
+    let app = TestApp::spawn().await;
+    let st = stage(&app, 7700).await;
+    let s = show_with_script(&app, &st, "直播", "今天介绍收纳盒").await;
+    assert_eq!(start(&app, &st.room.acct.token, &s).await.status, 200);
+    // 2 + 4 + repeats: at least 6 points → a feature limit on anchor and room.
+    let r = say(
+        &app,
+        &st.anchor.acct.token,
+        &s,
+        json!([{"id": "1", "at_ms": 1, "text": "高血压都能治好"}, {"id": "2", "at_ms": 2, "text": "糖尿病也能治好"}]),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let kinds: Vec<&str> = r.body["measures"].as_array().unwrap().iter().map(|m| m["kind"].as_str().unwrap()).collect();
+    assert!(kinds.contains(&"feature_limit"), "{}", r.body);
+    let tier = app.get(&format!("/api/v1/room-operators/{}/tier", st.room.id), None).await;
+    let points = tier.body["criteria"][3]["value"].as_str().unwrap().parse::<u32>().unwrap();
+    assert!(points >= 8, "{}", tier.body);
+
+    let next = app
+        .post(
+            "/api/v1/shows",
+            Some(&st.room.acct.token),
+            json!({"title": "秒杀", "scheduled_start": "2026-11-26T12:00:00Z", "roster": [st.anchor.id], "stream_url": stream_url("秒杀"), "ai_presenter": false, "script": "秒杀"}),
+        )
+        .await;
+    let next = id_of(&next);
+    let flash = app
+        .post(
+            &format!("/api/v1/shows/{next}/lineup"),
+            Some(&st.room.acct.token),
+            json!({"product_id": st.product, "anchor_role": "commissioned", "commission_bps": 2000, "show_price_minor": 9900, "purchase_limit": 1}),
+        )
+        .await;
+    assert_eq!((flash.status, flash.code()), (409, "measure_in_force"), "{}", flash.body);
+    // Without the purchase limit the item is fine.
+    assert_eq!(add_lineup(&app, &st.room.acct.token, &next, &st.product).await.status, 201);
+}
+
+#[tokio::test]
+async fn the_scan_endpoint_explains_findings_and_refuses_bad_input() {
+    let app = TestApp::spawn().await;
+    let tok = app.user(Role::Consumer).await;
+    let r = app
+        .post(
+            "/api/v1/compliance/scan",
+            Some(&tok),
+            json!({"text": "这款面霜能杀菌消炎，全网最低价", "product_category": "cosmetics", "lang": "en"}),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.body["red"], true);
+    let labels: Vec<&str> = r.body["labels"].as_array().unwrap().iter().map(|l| l.as_str().unwrap()).collect();
+    assert!(labels.contains(&"medical_claim") && labels.contains(&"price_fraud"), "{labels:?}");
+    let f = &r.body["findings"][0];
+    for k in [
+        "rule",
+        "label",
+        "basis",
+        "severity",
+        "points",
+        "matched",
+        "start",
+        "end",
+        "char_start",
+        "char_end",
+        "suggestion",
+    ] {
+        assert!(!f[k].is_null(), "{k} missing: {f}");
+    }
+    // The category changes what may be said: a disinfectant may kill germs.
+    let d = app
+        .post(
+            "/api/v1/compliance/scan",
+            Some(&tok),
+            json!({"text": "可以杀灭99.9%的细菌", "product_category": "disinfectant"}),
+        )
+        .await;
+    assert_eq!(d.body["findings"], json!([]), "{}", d.body);
+    assert_eq!(app.post("/api/v1/compliance/scan", None, json!({"text": "x"})).await.status, 401);
+    let huge = app.post("/api/v1/compliance/scan", Some(&tok), json!({"text": "好".repeat(30_000)})).await;
+    assert_eq!((huge.status, huge.code()), (413, "text_too_large"), "{}", huge.body);
+    for (body, field) in [
+        (json!({"text": "  "}), "text"),
+        (json!({"text": "好", "product_category": "spaceships"}), "product_category"),
+        (json!({"text": "好", "lang": "fr"}), "lang"),
+    ] {
+        let bad = app.post("/api/v1/compliance/scan", Some(&tok), body.clone()).await;
+        assert_eq!((bad.status, bad.field()), (422, field), "{body}: {}", bad.body);
+    }
+    let not_utf8 = app
+        .post_raw("/api/v1/compliance/scan", Some(&tok), "application/json", b"{\"text\": \"\xff\xfe\"}".to_vec())
+        .await;
+    assert_eq!(not_utf8.status, 400, "{}", not_utf8.body);
+    let rules = app.get("/api/v1/compliance/rules", None).await;
+    assert_eq!(rules.body["source"], "shipped");
+    assert!(rules.body["rules"].as_array().unwrap().len() >= 20);
+}
+
+#[tokio::test]
+async fn rules_reload_from_their_file_and_a_bad_file_leaves_the_old_ones_in_force() {
+    let app = TestApp::spawn().await;
+    let op = app.user(Role::Operator).await;
+    let dir = clearcast_store::testing::TempDir::new().unwrap();
+    let path = dir.path.join("rules.toml");
+    let rule = |word: &str| {
+        format!("version = 1\n\n[[rules]]\nid = \"custom.word\"\nlabel = \"guarantee\"\nseverity = \"red\"\npoints = 1\nbasis = \"house rule\"\nliterals = [\"{word}\"]\n")
+    };
+    std::fs::write(&path, rule("包过")).unwrap();
+    app.state.rules.load_file(path.clone()).unwrap();
+    let scan = |text: &'static str| {
+        let op = op.clone();
+        let app = &app;
+        async move { app.post("/api/v1/compliance/scan", Some(&op), json!({"text": text})).await.body["labels"].clone() }
+    };
+    assert_eq!(scan("考试包过").await, json!(["guarantee"]));
+    assert_eq!(scan("全网最低价").await, json!([]), "only the file's rules are in force");
+
+    std::fs::write(&path, rule("稳过")).unwrap();
+    let consumer = app.user(Role::Consumer).await;
+    assert_eq!(app.post("/api/v1/compliance/rules/reload", Some(&consumer), json!({})).await.status, 403);
+    let ok = app.post("/api/v1/compliance/rules/reload", Some(&op), json!({})).await;
+    assert_eq!(ok.status, 200, "{}", ok.body);
+    assert_eq!(scan("考试稳过").await, json!(["guarantee"]));
+
+    // A broken file is refused with the rule and line; the rules in force stay.
+    std::fs::write(&path, format!("{}regex = [\"(unclosed\"]\n", rule("稳过"))).unwrap();
+    let bad = app.post("/api/v1/compliance/rules/reload", Some(&op), json!({})).await;
+    assert_eq!((bad.status, bad.code()), (422, "invalid_rules"), "{}", bad.body);
+    let detail = bad.body["detail"].as_str().unwrap();
+    assert!(detail.contains("custom.word") && detail.contains("line 3"), "{detail}");
+    assert_eq!(scan("考试稳过").await, json!(["guarantee"]));
 }

@@ -24,12 +24,15 @@ use clearcast_domain::account::Account;
 use clearcast_domain::anchor::{Anchor, RosterEntry, TrainingRecord};
 use clearcast_domain::audit::{AuditEntry, ChainedEntry};
 use clearcast_domain::change_request::{ChangeRequest, ChangeStatus};
+use clearcast_domain::chat::ChatMessage;
 use clearcast_domain::id_number::IdNumber;
+use clearcast_domain::ids::NoticeId;
 use clearcast_domain::ids::{
     AccountId, AnchorId, InspectionId, MerchantId, ProductId, QualificationId, RoomOperatorId,
 };
 use clearcast_domain::ids::{ChangeRequestId, MeasureId, OrderId, ShowId, VariantId, ViolationId};
 use clearcast_domain::lineup::LineupItem;
+use clearcast_domain::notice::Notice;
 use clearcast_domain::order::{Order, OrderStatus};
 use clearcast_domain::party::{Party, PartyId, PartyKind};
 use clearcast_domain::penalty::{Measure, Subject};
@@ -240,6 +243,34 @@ pub trait SupervisionStore: Send + Sync {
     /// Saves a measure if it still is `prev` (appeal filed or decided); a reversed measure lifts
     /// its identity bar.
     async fn save_measure(&self, m: &Measure, prev: &Measure, record: AuditEntry) -> StoreResult<()>;
+    /// Keeps a viewer's comment (shown or hidden) with its record on the show's stream.
+    async fn insert_chat(&self, m: &ChatMessage, record: AuditEntry) -> StoreResult<()>;
+    /// A show's comments, oldest first; hidden ones only when asked.
+    async fn list_chat(&self, show: ShowId, with_hidden: bool, page: &PageRequest) -> StoreResult<Page<ChatMessage>>;
+    /// Notes that a show was heard at `at`; returns when its silence had begun, if it was silent.
+    async fn mark_heard(&self, show: ShowId, at: DateTime<Utc>) -> StoreResult<Option<DateTime<Utc>>>;
+    /// When a show was last heard and since when it is silent.
+    async fn speech_state(&self, show: ShowId) -> StoreResult<Option<(DateTime<Utc>, Option<DateTime<Utc>>)>>;
+    /// Flags a show silent since `since` with its records (one on the show's stream, and a patrol
+    /// alert on the platform stream for a key room); false if it was already flagged.
+    async fn mark_silent(
+        &self,
+        show: ShowId,
+        last_heard: DateTime<Utc>,
+        since: DateTime<Utc>,
+        records: Vec<AuditEntry>,
+        alert: Option<AuditEntry>,
+    ) -> StoreResult<bool>;
+    /// Live shows flagged silent.
+    async fn silent_shows(&self) -> StoreResult<Vec<(ShowId, DateTime<Utc>, DateTime<Utc>)>>;
+    /// Records a regulator's notice (platform stream).
+    async fn insert_notice(&self, n: &Notice, record: AuditEntry) -> StoreResult<()>;
+    /// A notice.
+    async fn get_notice(&self, id: NoticeId) -> StoreResult<Option<Notice>>;
+    /// Notices, oldest first.
+    async fn list_notices(&self, page: &PageRequest) -> StoreResult<Page<Notice>>;
+    /// Saves a notice if it still is `prev`, with its record (platform stream).
+    async fn save_notice(&self, n: &Notice, prev: &Notice, record: AuditEntry) -> StoreResult<()>;
 }
 
 /// Orders (the orders capability).

@@ -44,7 +44,7 @@ impl PgStore {
 
 crate::sql::impl_store!(PgStore, sqlx::Postgres, " FOR UPDATE");
 crate::sql_shows::impl_show_store!(PgStore, sqlx::Postgres);
-crate::sql_supervision::impl_supervision_store!(PgStore, sqlx::Postgres);
+crate::sql_supervision::impl_supervision_store!(PgStore, sqlx::Postgres, " FOR UPDATE");
 crate::sql_orders::impl_order_store!(PgStore, sqlx::Postgres, " FOR UPDATE");
 
 /// Hides the password of a database URL for logs.

@@ -3,7 +3,9 @@
 
 /// Instantiates [`crate::SupervisionStore`] for a backend.
 macro_rules! impl_supervision_store {
-    ($ty:ty, $db:ty) => {
+    ($ty:ty, $db:ty, $lock:literal) => {
+        use clearcast_domain::chat::ChatMessage;
+        use clearcast_domain::notice::Notice;
         use clearcast_domain::penalty::{Measure, Subject};
         use clearcast_domain::violation::{Violation, ViolationStatus};
         use crate::{SupervisionStore, ViolationFilter};
@@ -149,6 +151,150 @@ macro_rules! impl_supervision_store {
                     sqlx::query("DELETE FROM barred_identities WHERE measure_id = $1").bind(m.id.to_string()).execute(&mut *tx).await?;
                 }
                 append_record(&mut tx, &m.subject.to_string(), record).await?;
+                tx.commit().await?;
+                Ok(())
+            }
+            async fn insert_chat(&self, m: &ChatMessage, record: AuditEntry) -> StoreResult<()> {
+                let mut tx = self.begin().await?;
+                sqlx::query("INSERT INTO chat_messages (id, show_id, author_id, hidden, at, doc) VALUES ($1, $2, $3, $4, $5, $6)")
+                    .bind(m.id.to_string())
+                    .bind(m.show.to_string())
+                    .bind(m.author.to_string())
+                    .bind(m.hidden)
+                    .bind(m.at)
+                    .bind(to_json(m)?)
+                    .execute(&mut *tx)
+                    .await?;
+                append_record(&mut tx, &m.show.to_string(), record).await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn list_chat(&self, show: ShowId, with_hidden: bool, pr: &PageRequest) -> StoreResult<Page<ChatMessage>> {
+                let rows = sqlx::query(
+                    "SELECT doc FROM chat_messages WHERE show_id = $1 AND id > $2 AND ($3 OR hidden = $4) ORDER BY id LIMIT $5",
+                )
+                .bind(show.to_string())
+                .bind(pr.after.clone().unwrap_or_default())
+                .bind(with_hidden)
+                .bind(false)
+                .bind(pr.limit() + 1)
+                .fetch_all(self.reader())
+                .await?;
+                let items = rows.iter().map(|r| json(&r.try_get::<String, _>("doc")?)).collect::<StoreResult<Vec<ChatMessage>>>()?;
+                Ok(page(items, pr.limit(), |m| m.id.to_string()))
+            }
+
+            async fn mark_heard(&self, show: ShowId, at: DateTime<Utc>) -> StoreResult<Option<DateTime<Utc>>> {
+                let mut tx = self.begin().await?;
+                let prev = sqlx::query(concat!("SELECT silent_since FROM show_speech WHERE show_id = $1", $lock))
+                    .bind(show.to_string())
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                let was: Option<DateTime<Utc>> = match &prev {
+                    Some(r) => r.try_get("silent_since")?,
+                    None => None,
+                };
+                sqlx::query(
+                    "INSERT INTO show_speech (show_id, last_heard_at, silent_since) VALUES ($1, $2, NULL) \
+                     ON CONFLICT (show_id) DO UPDATE SET last_heard_at = $2, silent_since = NULL",
+                )
+                .bind(show.to_string())
+                .bind(at)
+                .execute(&mut *tx)
+                .await?;
+                tx.commit().await?;
+                Ok(was)
+            }
+
+            async fn speech_state(&self, show: ShowId) -> StoreResult<Option<(DateTime<Utc>, Option<DateTime<Utc>>)>> {
+                let row = sqlx::query("SELECT last_heard_at, silent_since FROM show_speech WHERE show_id = $1")
+                    .bind(show.to_string())
+                    .fetch_optional(self.reader())
+                    .await?;
+                row.map(|r| Ok((r.try_get("last_heard_at")?, r.try_get("silent_since")?))).transpose()
+            }
+
+            async fn mark_silent(&self, show: ShowId, last_heard: DateTime<Utc>, since: DateTime<Utc>, records: Vec<AuditEntry>, alert: Option<AuditEntry>) -> StoreResult<bool> {
+                let mut tx = self.begin().await?;
+                // Only a show not heard since `last_heard` and not yet flagged: a segment that
+                // arrived meanwhile wins.
+                let n = sqlx::query(
+                    "INSERT INTO show_speech (show_id, last_heard_at, silent_since) VALUES ($1, $2, $3) \
+                     ON CONFLICT (show_id) DO UPDATE SET silent_since = $3 \
+                     WHERE show_speech.silent_since IS NULL AND show_speech.last_heard_at = $2",
+                )
+                .bind(show.to_string())
+                .bind(last_heard)
+                .bind(since)
+                .execute(&mut *tx)
+                .await?;
+                if n.rows_affected() != 1 {
+                    return Ok(false);
+                }
+                for r in records {
+                    append_record(&mut tx, &show.to_string(), r).await?;
+                }
+                if let Some(a) = alert {
+                    append_record(&mut tx, crate::PLATFORM_STREAM, a).await?;
+                }
+                tx.commit().await?;
+                Ok(true)
+            }
+
+            async fn silent_shows(&self) -> StoreResult<Vec<(ShowId, DateTime<Utc>, DateTime<Utc>)>> {
+                let rows = sqlx::query(
+                    "SELECT s.show_id, s.last_heard_at, s.silent_since FROM show_speech s JOIN shows sh ON sh.id = s.show_id \
+                     WHERE s.silent_since IS NOT NULL AND sh.status = 'live' ORDER BY s.silent_since",
+                )
+                .fetch_all(self.reader())
+                .await?;
+                rows.iter()
+                    .map(|r| Ok((parse(&r.try_get::<String, _>("show_id")?)?, r.try_get("last_heard_at")?, r.try_get("silent_since")?)))
+                    .collect()
+            }
+
+            async fn insert_notice(&self, n: &Notice, record: AuditEntry) -> StoreResult<()> {
+                let mut tx = self.begin().await?;
+                sqlx::query("INSERT INTO notices (id, subject_id, received_at, doc) VALUES ($1, $2, $3, $4)")
+                    .bind(n.id.to_string())
+                    .bind(n.subject.to_string())
+                    .bind(n.received_at)
+                    .bind(to_json(n)?)
+                    .execute(&mut *tx)
+                    .await?;
+                append_record(&mut tx, crate::PLATFORM_STREAM, record).await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn get_notice(&self, id: NoticeId) -> StoreResult<Option<Notice>> {
+                let row = sqlx::query("SELECT doc FROM notices WHERE id = $1").bind(id.to_string()).fetch_optional(self.reader()).await?;
+                row.map(|r| json(&r.try_get::<String, _>("doc")?)).transpose()
+            }
+
+            async fn list_notices(&self, pr: &PageRequest) -> StoreResult<Page<Notice>> {
+                let rows = sqlx::query("SELECT doc FROM notices WHERE id > $1 ORDER BY id LIMIT $2")
+                    .bind(pr.after.clone().unwrap_or_default())
+                    .bind(pr.limit() + 1)
+                    .fetch_all(self.reader())
+                    .await?;
+                let items = rows.iter().map(|r| json(&r.try_get::<String, _>("doc")?)).collect::<StoreResult<Vec<Notice>>>()?;
+                Ok(page(items, pr.limit(), |n| n.id.to_string()))
+            }
+
+            async fn save_notice(&self, n: &Notice, prev: &Notice, record: AuditEntry) -> StoreResult<()> {
+                let mut tx = self.begin().await?;
+                let r = sqlx::query("UPDATE notices SET doc = $1 WHERE id = $2 AND doc = $3")
+                    .bind(to_json(n)?)
+                    .bind(n.id.to_string())
+                    .bind(to_json(prev)?)
+                    .execute(&mut *tx)
+                    .await?;
+                if r.rows_affected() != 1 {
+                    return Err(StoreError::conflict("notice_changed", "the notice changed meanwhile; read it again"));
+                }
+                append_record(&mut tx, crate::PLATFORM_STREAM, record).await?;
                 tx.commit().await?;
                 Ok(())
             }

@@ -74,5 +74,5 @@ impl SqliteStore {
 
 crate::sql::impl_store!(SqliteStore, sqlx::Sqlite, "");
 crate::sql_shows::impl_show_store!(SqliteStore, sqlx::Sqlite);
-crate::sql_supervision::impl_supervision_store!(SqliteStore, sqlx::Sqlite);
+crate::sql_supervision::impl_supervision_store!(SqliteStore, sqlx::Sqlite, "");
 crate::sql_orders::impl_order_store!(SqliteStore, sqlx::Sqlite, "");

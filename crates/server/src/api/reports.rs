@@ -1,6 +1,7 @@
 //! Regulator reports: the Art. 9 identity report of room operators and anchors active in a
 //! half-year (JSON or CSV), and the Art. 11 tiers of room operators with their reasons.
 
+use clearcast_domain::penalty::Subject;
 use std::collections::BTreeMap;
 
 use axum::extract::{Path, State};
@@ -220,13 +221,14 @@ pub struct TierView {
     pub verdict: TierVerdict,
 }
 
-async fn tier_of(state: &AppState, rid: RoomOperatorId, name: String) -> ApiResult<TierView> {
+/// A room's tier now, with every criterion.
+pub async fn tier_of(state: &AppState, rid: RoomOperatorId, name: String) -> ApiResult<TierView> {
     let now = state.clock.now();
     let inputs = TierInputs {
         followers: state.store.follower_count(rid).await?,
         sales_minor_90d: Some(state.store.room_sales_since(rid, now - Duration::days(90)).await?),
         categories_90d: state.store.room_categories_since(rid, now - Duration::days(90)).await?,
-        violation_points_90d: None,
+        violation_points_90d: Some(crate::supervision::points_since(state, Subject::RoomOperator(rid), now, 90).await?),
     };
     Ok(TierView { room_operator_id: rid, name, verdict: tier(&inputs, &state.policy.tiers) })
 }

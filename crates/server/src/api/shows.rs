@@ -365,6 +365,10 @@ pub async fn add_lineup(
         return Err(ApiError::not_eligible("add this product to the lineup", unmet));
     }
     let now = state.clock.now();
+    if new.purchase_limit.is_some() {
+        // A feature limit (Art. 12) takes flash sales away: no limited-quantity items meanwhile.
+        crate::supervision::ensure_feature(&state, &show, now, "flash-sale items (a purchase limit)").await?;
+    }
     let item = LineupItem {
         id: LineupItemId::generate(),
         show: show.id,

@@ -139,6 +139,15 @@ pub async fn transcript(
     let catalogue = state.rules.current();
     let now = state.clock.now();
     let mut records = Vec::new();
+    if let Some(since) = state.store.mark_heard(show.id, now).await? {
+        records.push(entry_by(
+            &caller,
+            now,
+            "speech.resumed",
+            show.id,
+            json!({"silent_since": since, "anchor": anchor}),
+        ));
+    }
     let mut violations = Vec::new();
     let mut views = Vec::new();
     for s in input.segments {
