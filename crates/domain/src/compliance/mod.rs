@@ -9,6 +9,7 @@
 
 pub mod catalogue;
 pub mod eval;
+mod matching;
 pub mod normalise;
 pub mod scanner;
 

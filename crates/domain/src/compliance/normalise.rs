@@ -51,12 +51,10 @@ impl Normalised {
         out
     }
 
+    #[inline]
     fn push(&mut self, c: char, from: (u32, u32)) {
-        let n = c.len_utf8();
         self.text.push(c);
-        for _ in 0..n {
-            self.spans.push(from);
-        }
+        self.spans.extend(std::iter::repeat_n(from, c.len_utf8()));
     }
 }
 
@@ -64,11 +62,7 @@ impl Normalised {
 /// separator (space, punctuation, symbols, zero-width characters, emoji).
 #[inline]
 fn fold(c: char) -> Option<char> {
-    let c = match c {
-        '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
-        '￥' => '¥',
-        _ => c,
-    };
+    // Fast paths for what speech is made of: ASCII, and CJK ideographs (kept as they are).
     if c.is_ascii() {
         return match c {
             'A'..='Z' => Some(c.to_ascii_lowercase()),
@@ -78,6 +72,14 @@ fn fold(c: char) -> Option<char> {
             _ => None,
         };
     }
+    if ('\u{4E00}'..='\u{9FFF}').contains(&c) {
+        return Some(c);
+    }
+    let c = match c {
+        '\u{FF01}'..='\u{FF5E}' => return fold(char::from_u32(c as u32 - 0xFEE0).unwrap_or(c)),
+        '￥' => '¥',
+        _ => c,
+    };
     match c {
         '¥' | '€' | '£' => Some(c),
         // Emoji and pictographs often stand in for a letter (v❤): treated as separators.

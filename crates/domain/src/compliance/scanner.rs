@@ -3,10 +3,9 @@
 //! an exception or the product's category makes innocent.
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
-use regex::Regex;
-use regex_syntax::hir::literal::{ExtractKind, Extractor};
 
 use super::catalogue::{self, CatalogueError, Rule, Scope};
+use super::matching::{GatedRegexes, PatternSet};
 use super::normalise::{self, Normalised};
 use super::{Finding, Lang};
 
@@ -21,42 +20,21 @@ pub struct Catalogue {
     rules: Vec<Rule>,
     lines: Vec<usize>,
     aliases: Option<(AhoCorasick, Vec<String>)>,
-    literals: AhoCorasick,
+    literals: PatternSet,
     literal_meta: Vec<Pattern>,
-    compact: Option<(AhoCorasick, Vec<usize>)>,
-    regexes: Vec<(usize, Regex)>,
-    /// Literals one of which every match of a regex contains (its prefixes or suffixes), found
-    /// in one Aho-Corasick pass: a regex runs only on text where one of them occurs.
-    triggers: AhoCorasick,
-    trigger_regex: Vec<usize>,
-    /// Regexes without usable trigger literals: they run on every text.
-    ungated: Vec<usize>,
-    exceptions: AhoCorasick,
+    compact: Option<(PatternSet, Vec<usize>)>,
+    regexes: GatedRegexes,
+    exceptions: PatternSet,
     exception_rule: Vec<usize>,
-    exception_regexes: Vec<(usize, Regex)>,
+    exception_regexes: GatedRegexes,
+    /// Each rule's negations, normalised once.
+    negations: Vec<Vec<String>>,
 }
 
 impl std::fmt::Debug for Catalogue {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Catalogue").field("rules", &self.rules.len()).finish()
     }
-}
-
-/// Literals every match of `pattern` starts (or else ends) with, when there is a small finite
-/// set of them, each at least two bytes; `None` when the regex must run on every text.
-fn triggers_of(pattern: &str) -> Option<Vec<Vec<u8>>> {
-    let hir = regex_syntax::ParserBuilder::new().build().parse(pattern).ok()?;
-    let usable = |kind: ExtractKind| -> Option<Vec<Vec<u8>>> {
-        let mut ex = Extractor::new();
-        ex.kind(kind).limit_total(400).limit_class(12).limit_literal_len(12);
-        let seq = ex.extract(&hir);
-        let lits = seq.literals()?;
-        if lits.is_empty() || lits.iter().any(|l| l.as_bytes().len() < 2) {
-            return None;
-        }
-        Some(lits.iter().map(|l| l.as_bytes().to_vec()).collect())
-    };
-    usable(ExtractKind::Prefix).or_else(|| usable(ExtractKind::Suffix))
 }
 
 fn is_word(c: Option<char>) -> bool {
@@ -101,13 +79,15 @@ impl Catalogue {
         let mut literal_meta = Vec::new();
         let mut compact_lits = Vec::new();
         let mut compact_rule = Vec::new();
-        let mut regex_src = Vec::new();
-        let mut regexes = Vec::new();
+        let mut regex_src: Vec<(usize, String)> = Vec::new();
+        let mut regex_line: Vec<(usize, String)> = Vec::new();
         let mut excs = Vec::new();
         let mut exception_rule = Vec::new();
-        let mut exception_regexes = Vec::new();
+        let mut exception_src: Vec<(usize, String)> = Vec::new();
+        let mut exception_line: Vec<(usize, String)> = Vec::new();
         let mut rules = Vec::new();
         let mut lines = Vec::new();
+        let mut negations: Vec<Vec<String>> = Vec::new();
         for spanned in file.rules {
             let line = src.as_bytes()[..spanned.span().start].iter().filter(|b| **b == b'\n').count() + 1;
             let rule = spanned.into_inner();
@@ -134,9 +114,8 @@ impl Catalogue {
                 }
             }
             for r in &rule.regex {
-                let re = Regex::new(r).map_err(|e| err(format!("bad regex {r:?}: {e}")))?;
-                regex_src.push(r.clone());
-                regexes.push((ri, re));
+                regex_src.push((ri, r.clone()));
+                regex_line.push((line, rule.id.clone()));
             }
             for e in &rule.exceptions {
                 let n = norm(e);
@@ -147,44 +126,32 @@ impl Catalogue {
                 exception_rule.push(ri);
             }
             for r in &rule.exception_regex {
-                let re = Regex::new(r).map_err(|e| err(format!("bad exception regex {r:?}: {e}")))?;
-                exception_regexes.push((ri, re));
+                exception_src.push((ri, r.clone()));
+                exception_line.push((line, rule.id.clone()));
             }
+            negations.push(rule.negations.iter().map(|x| norm(x)).collect());
             rules.push(rule);
             lines.push(line);
         }
-        let mut trigger_lits: Vec<Vec<u8>> = Vec::new();
-        let mut trigger_regex = Vec::new();
-        let mut ungated = Vec::new();
-        for (i, src) in regex_src.iter().enumerate() {
-            match triggers_of(src) {
-                Some(lits) => {
-                    for l in lits {
-                        trigger_lits.push(l);
-                        trigger_regex.push(i);
-                    }
-                }
-                None => ungated.push(i),
-            }
-        }
-        let triggers = AhoCorasickBuilder::new()
-            .match_kind(MatchKind::Standard)
-            .kind(Some(AhoCorasickKind::DFA))
-            .build(&trigger_lits)
-            .map_err(|e| CatalogueError { line: None, rule: None, message: e.to_string() })?;
+        let gated = |src: &[(usize, String)], at: &[(usize, String)]| {
+            GatedRegexes::new(src).map_err(|(i, message)| {
+                let (line, rule) = i.and_then(|i| at.get(i)).cloned().unzip();
+                CatalogueError { line, rule, message }
+            })
+        };
+        let regexes = gated(&regex_src, &regex_line)?;
+        let exception_regexes = gated(&exception_src, &exception_line)?;
         let compact =
-            if compact_lits.is_empty() { None } else { Some((ac(&compact_lits, MatchKind::Standard)?, compact_rule)) };
+            if compact_lits.is_empty() { None } else { Some((PatternSet::new(&compact_lits)?, compact_rule)) };
         Ok(Self {
-            literals: ac(&lits, MatchKind::Standard)?,
+            literals: PatternSet::new(&lits)?,
             literal_meta,
             compact,
             regexes,
-            triggers,
-            trigger_regex,
-            ungated,
-            exceptions: ac(&excs, MatchKind::Standard)?,
+            exceptions: PatternSet::new(&excs)?,
             exception_rule,
             exception_regexes,
+            negations,
             aliases,
             rules,
             lines,
@@ -193,7 +160,7 @@ impl Catalogue {
 
     /// Regexes that have no trigger literals and run on every text (kept near zero for speed).
     pub fn ungated_regexes(&self) -> usize {
-        self.ungated.len()
+        self.regexes.ungated() + self.exception_regexes.ungated()
     }
 
     /// The rules, in file order.
@@ -237,10 +204,8 @@ impl Catalogue {
         let before = &text[..start];
         let from = before.char_indices().rev().nth(rule.negation_window.saturating_sub(1)).map(|(i, _)| i).unwrap_or(0);
         let window = self.normalise(&before[from..]).text;
-        rule.negations.iter().any(|n| {
-            let n = self.normalise(n).text;
-            !n.is_empty() && window.contains(&n)
-        })
+        let index = self.rules.iter().position(|r| std::ptr::eq(r, rule)).unwrap_or(0);
+        self.negations.get(index).is_some_and(|ns| ns.iter().any(|n| !n.is_empty() && window.contains(n.as_str())))
     }
 
     /// Scans `text`; findings are sorted by position.
@@ -249,41 +214,31 @@ impl Catalogue {
         let t = n.text.as_str();
         // (rule, original start, original end)
         let mut hits: Vec<(usize, usize, usize)> = Vec::new();
-        for m in self.literals.find_overlapping_iter(t) {
-            let p = &self.literal_meta[m.pattern().as_usize()];
-            if p.left_boundary && is_word(t[..m.start()].chars().next_back()) {
-                continue;
+        self.literals.for_each(t, |pi, ms, me| {
+            let p = &self.literal_meta[pi];
+            if (p.left_boundary && is_word(t.as_bytes()[..ms].last().map(|b| *b as char)))
+                || (p.right_boundary && is_word(t.as_bytes().get(me).map(|b| *b as char)))
+            {
+                return;
             }
-            if p.right_boundary && is_word(t[m.end()..].chars().next()) {
-                continue;
-            }
-            let (s, e) = n.original(m.start(), m.end());
+            let (s, e) = n.original(ms, me);
             hits.push((p.rule, s, e));
-        }
+        });
         if let Some((ac, rule_of)) = &self.compact {
             let c = normalise::compact(&n);
-            for m in ac.find_overlapping_iter(&c.text) {
-                let (s, e) = c.original(m.start(), m.end());
-                hits.push((rule_of[m.pattern().as_usize()], s, e));
-            }
+            ac.for_each(&c.text, |pi, ms, me| {
+                let (s, e) = c.original(ms, me);
+                hits.push((rule_of[pi], s, e));
+            });
         }
-        if !self.regexes.is_empty() {
-            let mut run: Vec<usize> = self.ungated.clone();
-            for m in self.triggers.find_overlapping_iter(t) {
-                run.push(self.trigger_regex[m.pattern().as_usize()]);
-            }
-            run.sort_unstable();
-            run.dedup();
-            for i in run {
-                let (rule, re) = &self.regexes[i];
-                for m in re.find_iter(t) {
-                    if m.end() > m.start() {
-                        let (s, e) = n.original(m.start(), m.end());
-                        hits.push((*rule, s, e));
-                    }
-                }
-            }
-        }
+        self.regexes.for_each(
+            t,
+            |_| true,
+            |rule, ms, me| {
+                let (s, e) = n.original(ms, me);
+                hits.push((rule, s, e));
+            },
+        );
         hits.retain(|(r, _, _)| self.applies(&self.rules[*r], scope, category));
         if hits.is_empty() {
             return Vec::new();
@@ -293,21 +248,21 @@ impl Catalogue {
         hit_rules.sort_unstable();
         hit_rules.dedup();
         let mut innocent: Vec<(usize, usize, usize)> = Vec::new();
-        for m in self.exceptions.find_overlapping_iter(t) {
-            let r = self.exception_rule[m.pattern().as_usize()];
+        self.exceptions.for_each(t, |pi, ms, me| {
+            let r = self.exception_rule[pi];
             if hit_rules.binary_search(&r).is_ok() {
-                let (s, e) = n.original(m.start(), m.end());
+                let (s, e) = n.original(ms, me);
                 innocent.push((r, s, e));
             }
-        }
-        for (r, re) in &self.exception_regexes {
-            if hit_rules.binary_search(r).is_ok() {
-                for m in re.find_iter(t) {
-                    let (s, e) = n.original(m.start(), m.end());
-                    innocent.push((*r, s, e));
-                }
-            }
-        }
+        });
+        self.exception_regexes.for_each(
+            t,
+            |r| hit_rules.binary_search(&r).is_ok(),
+            |r, ms, me| {
+                let (s, e) = n.original(ms, me);
+                innocent.push((r, s, e));
+            },
+        );
         hits.retain(|(r, s, e)| !innocent.iter().any(|(ir, is, ie)| ir == r && is < e && s < ie));
         hits.retain(|(r, s, _)| !self.negated(&self.rules[*r], text, *s));
         // One finding per label per stretch of text: overlapping matches of rules with the same
