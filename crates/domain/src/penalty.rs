@@ -145,6 +145,18 @@ impl std::fmt::Display for Subject {
     }
 }
 
+impl std::str::FromStr for Subject {
+    type Err = crate::ids::IdError;
+    /// An anchor (`anc_…`) or a room operator (`rop_…`) by its id.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.parse::<AnchorId>() {
+            Ok(a) => Ok(Subject::Anchor(a)),
+            Err(_) if !s.starts_with("anc_") => s.parse::<RoomOperatorId>().map(Subject::RoomOperator),
+            Err(e) => Err(e),
+        }
+    }
+}
+
 /// Where an appeal stands.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Appeal {

@@ -35,6 +35,16 @@ impl ViolationStatus {
     }
 }
 
+impl std::str::FromStr for ViolationStatus {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        [ViolationStatus::Pending, ViolationStatus::Confirmed, ViolationStatus::Dismissed, ViolationStatus::Reversed]
+            .into_iter()
+            .find(|v| v.as_str() == s)
+            .ok_or_else(|| "pending, confirmed, dismissed or reversed".to_string())
+    }
+}
+
 /// One violation.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Violation {

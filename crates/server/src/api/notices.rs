@@ -26,13 +26,7 @@ fn text<const N: usize>(field: &str, s: &str) -> ApiResult<String> {
 }
 
 async fn subject_of(state: &AppState, field: &str, id: &str) -> ApiResult<Subject> {
-    let subject = if id.starts_with("anc_") {
-        Subject::Anchor(parse_id(field, id)?)
-    } else if id.starts_with("rop_") {
-        Subject::RoomOperator(parse_id(field, id)?)
-    } else {
-        return Err(ApiError::invalid(field, "invalid", "an anchor (anc_…) or a room operator (rop_…)"));
-    };
+    let subject = crate::api::penalties::parse_subject(field, id)?;
     let exists = match subject {
         Subject::Anchor(a) => state.store.get_anchor(a).await?.is_some(),
         Subject::RoomOperator(r) => {

@@ -86,14 +86,11 @@ pub async fn list_violations(
             .as_deref()
             .map(|s| parse_id::<RoomOperatorId>("room_operator", s))
             .transpose()?,
-        status: match q.status.as_deref() {
-            None => None,
-            Some("pending") => Some(ViolationStatus::Pending),
-            Some("confirmed") => Some(ViolationStatus::Confirmed),
-            Some("dismissed") => Some(ViolationStatus::Dismissed),
-            Some("reversed") => Some(ViolationStatus::Reversed),
-            Some(_) => return Err(ApiError::invalid("status", "invalid", "pending, confirmed, dismissed or reversed")),
-        },
+        status: q
+            .status
+            .as_deref()
+            .map(|s| s.parse::<ViolationStatus>().map_err(|e| ApiError::invalid("status", "invalid", e)))
+            .transpose()?,
     };
     if !caller.is_staff() {
         match own_subject(&state, &caller).await? {
@@ -182,12 +179,10 @@ pub struct MeasureQuery {
     pub limit: Option<u32>,
 }
 
-fn parse_subject(s: &str) -> ApiResult<Subject> {
-    if s.starts_with("anc_") {
-        Ok(Subject::Anchor(parse_id("subject", s)?))
-    } else {
-        Ok(Subject::RoomOperator(parse_id("subject", s)?))
-    }
+/// An anchor or room operator id as a subject (422 naming `field` otherwise).
+pub fn parse_subject(field: &str, s: &str) -> ApiResult<Subject> {
+    s.parse::<Subject>()
+        .map_err(|e| ApiError::invalid(field, e.code(), format!("an anchor (anc_…) or a room operator (rop_…): {e}")))
 }
 
 /// Measures: staff see all; an anchor or room operator sees its own.
@@ -198,7 +193,7 @@ pub async fn list_measures(
     caller: Caller,
     ApiQuery(q): ApiQuery<MeasureQuery>,
 ) -> ApiResult<Json<List<MeasureView>>> {
-    let mut subject = q.subject.as_deref().map(parse_subject).transpose()?;
+    let mut subject = q.subject.as_deref().map(|s| parse_subject("subject", s)).transpose()?;
     if !caller.is_staff() {
         subject = Some(
             own_subject(&state, &caller)
