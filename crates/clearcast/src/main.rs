@@ -171,6 +171,12 @@ async fn state_with(
 
 async fn serve(args: ServeArgs) -> Result<()> {
     let state = state_with(&args.store, args.policy.as_deref(), args.checkout).await?;
+    if let Some(path) = &args.rules {
+        // A bad file stops the start with the rule and the line: better than supervising with
+        // rules nobody chose.
+        let n = state.rules.load_file(path.clone()).map_err(|e| anyhow::anyhow!("speech rules: {e}"))?;
+        tracing::info!(rules = n, path = %path.display(), "speech rules loaded");
+    }
     let n = state
         .caches
         .sessions

@@ -109,22 +109,75 @@ impl Violation {
 }
 
 /// Points that count at `now`: confirmed violations within the window (Art. 13: measures are
-/// proportionate to recent conduct; old points decay).
+/// proportionate to recent conduct; old points decay). One utterance is one offence per label:
+/// several phrases of the same kind in one segment ("全网最低价，买不到更便宜的") count the
+/// highest of their points once.
 pub fn points(violations: &[Violation], now: DateTime<Utc>, window_days: u32) -> u32 {
     let since = now - Duration::days(i64::from(window_days));
-    violations
+    let mut per_utterance = std::collections::BTreeMap::<(ShowId, u64, &str), u32>::new();
+    for v in violations
         .iter()
         .filter(|v| v.status == ViolationStatus::Confirmed && v.created_at > since && v.created_at <= now)
-        .map(|v| v.finding.points)
-        .sum()
+    {
+        let e = per_utterance.entry((v.show, v.at_ms, v.finding.label.as_str())).or_default();
+        *e = (*e).max(v.finding.points);
+    }
+    per_utterance.values().sum()
 }
 
-/// Confirmed violations of the same rule within the window, beyond the first: repeat offences.
+/// Repeat offences: for each rule, the confirmed utterances breaking it within the window beyond
+/// the first (the same rule twice in one utterance is one offence).
 pub fn repeats(violations: &[Violation], now: DateTime<Utc>, window_days: u32) -> u32 {
     let since = now - Duration::days(i64::from(window_days));
-    let mut per_rule = std::collections::BTreeMap::<&str, u32>::new();
-    for v in violations.iter().filter(|v| v.status == ViolationStatus::Confirmed && v.created_at > since) {
-        *per_rule.entry(v.finding.rule.as_str()).or_default() += 1;
+    let mut per_rule = std::collections::BTreeMap::<&str, std::collections::BTreeSet<(ShowId, u64)>>::new();
+    for v in violations
+        .iter()
+        .filter(|v| v.status == ViolationStatus::Confirmed && v.created_at > since && v.created_at <= now)
+    {
+        per_rule.entry(v.finding.rule.as_str()).or_default().insert((v.show, v.at_ms));
     }
-    per_rule.values().map(|n| n.saturating_sub(1)).sum()
+    per_rule.values().map(|n| (n.len() as u32).saturating_sub(1)).sum()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::compliance::{Finding, Label, Severity};
+
+    fn v(show: ShowId, at_ms: u64, rule: &str, label: Label, points: u32, at: DateTime<Utc>) -> Violation {
+        let finding = Finding {
+            rule: rule.into(),
+            label,
+            severity: Severity::Red,
+            points,
+            basis: "b".into(),
+            matched: "m".into(),
+            start: 0,
+            end: 1,
+            char_start: 0,
+            char_end: 1,
+            suggestion: String::new(),
+        };
+        Violation::from_finding(show, AnchorId::generate(), RoomOperatorId::generate(), finding, at_ms, None, at)
+    }
+
+    #[test]
+    fn one_utterance_is_one_offence_per_label_and_repeats_need_another_utterance() {
+        let now: DateTime<Utc> = "2026-11-26T00:00:00Z".parse().unwrap();
+        let s = ShowId::generate();
+        let vs = vec![
+            v(s, 1000, "absolute.a", Label::AbsoluteClaim, 2, now),
+            v(s, 1000, "absolute.b", Label::AbsoluteClaim, 2, now),
+            v(s, 1000, "price.a", Label::PriceFraud, 3, now),
+            v(s, 1000, "price.a", Label::PriceFraud, 3, now),
+        ];
+        assert_eq!(points(&vs, now, 365), 5, "2 for the absolute claim, 3 for the price claim");
+        assert_eq!(repeats(&vs, now, 365), 0);
+        let mut more = vs.clone();
+        more.push(v(s, 9000, "price.a", Label::PriceFraud, 3, now));
+        assert_eq!((points(&more, now, 365), repeats(&more, now, 365)), (8, 1));
+        // Old points decay.
+        let later = now + Duration::days(366);
+        assert_eq!(points(&more, later, 365), 0);
+    }
 }

@@ -624,7 +624,7 @@ pub async fn seed(state: &AppState) -> ApiResult<bool> {
         reference_basis: reference.map(|r| r.1.to_string()),
         purchase_limit: Some(5),
     };
-    live_show(
+    let main_show = live_show(
         state,
         &room,
         "双十二好物节 · 佳佳直播间",
@@ -635,6 +635,23 @@ pub async fn seed(state: &AppState) -> ApiResult<bool> {
             item(&fishoil, AnchorRole::Commissioned, 9900, Some((12800, "品牌官方旗舰店标价"))),
             item(&buds, AnchorRole::Advertising, 25900, None),
         ],
+    )
+    .await?;
+    // 李佳's first minutes on air: a clean line, a slip that the scanner catches, and her
+    // correction on the spot (Art. 31). The slip is a red finding: a violation and a warning.
+    let _said = crate::api::speech::transcript(
+        State(state.clone()),
+        caller(account(state, "lijia").await?),
+        Path(main_show.to_string()),
+        ApiJson(crate::api::speech::TranscriptInput {
+            anchor_id: None,
+            lang: Some("zh".into()),
+            segments: vec![
+                segment("demo-1", 15_000, "家人们晚上好，今天的五常大米是今年的新米，十斤一袋。", None),
+                segment("demo-2", 42_000, "五常大米，全国第一的好米！", None),
+                segment("demo-3", 51_000, "更正一下，是我们家卖得比较好的一款，口感软糯。", Some("demo-2")),
+            ],
+        }),
     )
     .await?;
     live_show(
@@ -661,6 +678,10 @@ pub async fn seed(state: &AppState) -> ApiResult<bool> {
     )
     .await?;
     Ok(true)
+}
+
+fn segment(id: &str, at_ms: u64, text: &str, corrects: Option<&str>) -> crate::api::speech::SegmentInput {
+    crate::api::speech::SegmentInput { id: id.into(), at_ms, text: text.into(), corrects: corrects.map(str::to_string) }
 }
 
 /// Creates a show with one anchor and a lineup, starts it and pins the first item.

@@ -185,6 +185,7 @@ pub fn parse_id<T: std::str::FromStr<Err = clearcast_domain::ids::IdError>>(
 
 /// Pagination parameters shared by every list.
 #[derive(Debug, Default, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct PageQuery {
     /// The `next_cursor` of the previous page.

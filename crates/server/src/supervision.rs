@@ -347,3 +347,58 @@ pub async fn check_silence(state: &AppState, now: DateTime<Utc>) -> ApiResult<Ve
     }
     Ok(flagged)
 }
+
+/// After violations were reversed on appeal: every other measure (on the anchor or the room)
+/// that rests only on reversed violations is reversed too, with a record naming the appeal, and
+/// any identity bar it set is lifted. Returns the measures reversed.
+pub async fn reverse_orphaned_measures(
+    state: &AppState,
+    subjects: &[Subject],
+    because: clearcast_domain::ids::MeasureId,
+    now: DateTime<Utc>,
+) -> ApiResult<Vec<clearcast_domain::ids::MeasureId>> {
+    let mut reversed = Vec::new();
+    for subject in subjects {
+        let mut after = None;
+        loop {
+            let page = state.store.list_measures(Some(*subject), &PageRequest { after, limit: 200 }).await?;
+            for prev in page.items {
+                if prev.reversed || prev.id == because || prev.violations.is_empty() {
+                    continue;
+                }
+                let mut all_reversed = true;
+                for vid in &prev.violations {
+                    let v = state.store.get_violation(*vid).await?;
+                    if v.is_none_or(|v| v.status != clearcast_domain::violation::ViolationStatus::Reversed) {
+                        all_reversed = false;
+                        break;
+                    }
+                }
+                if !all_reversed {
+                    continue;
+                }
+                let mut m = prev.clone();
+                m.reversed = true;
+                let record = system_entry(
+                    now,
+                    "measure.reversed",
+                    subject,
+                    json!({
+                        "measure": m.id, "because": because,
+                        "reason": "every violation it rests on was reversed on appeal", "basis": "Order 117 Art. 13, 14",
+                    }),
+                );
+                match state.store.save_measure(&m, &prev, record).await {
+                    Ok(()) => reversed.push(m.id),
+                    Err(clearcast_store::StoreError::Conflict { .. }) => {}
+                    Err(e) => return Err(e.into()),
+                }
+            }
+            match page.next_cursor {
+                Some(c) => after = Some(c),
+                None => break,
+            }
+        }
+    }
+    Ok(reversed)
+}

@@ -10,6 +10,7 @@ use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use clearcast_domain::account::Role;
 use clearcast_domain::audit::{link, AuditEntry};
 use clearcast_domain::disclosure::AI_LABEL;
+use clearcast_domain::penalty::Subject;
 use clearcast_domain::policy::Policy;
 use clearcast_domain::product::Category;
 use clearcast_domain::records::{personal_hash, value_hash};
@@ -1749,7 +1750,7 @@ async fn live_speech_becomes_violations_points_and_measures_and_an_appeal_revers
     let reversed = vs.body["items"].as_array().unwrap().iter().filter(|v| v["status"] == "reversed").count();
     assert!(reversed >= 2, "{}", vs.body);
 
-    // The room's own suspension lifts itself when its term ends.
+    // The room's suspension rested on the same violations: it is reversed with them.
     let room_measures = app.get(&format!("/api/v1/penalties?subject={}", st.room.id), Some(&st.op)).await;
     let room_susp = room_measures.body["items"]
         .as_array()
@@ -1758,10 +1759,7 @@ async fn live_speech_becomes_violations_points_and_measures_and_an_appeal_revers
         .find(|m| m["kind"] == "live_suspension")
         .cloned()
         .unwrap_or_else(|| panic!("{}", room_measures.body));
-    assert_eq!(room_susp["status"], "active");
-    app.clock.advance(Duration::days(8));
-    let later = app.get(&format!("/api/v1/penalties/{}", room_susp["id"].as_str().unwrap()), Some(&st.op)).await;
-    assert_eq!(later.body["status"], "lifted", "{}", later.body);
+    assert_eq!(room_susp["status"], "reversed", "{}", room_measures.body);
 }
 
 #[tokio::test]
@@ -2013,6 +2011,30 @@ async fn a_feature_limit_takes_flash_sales_away_and_points_reach_the_tier() {
     assert_eq!((flash.status, flash.code()), (409, "measure_in_force"), "{}", flash.body);
     // Without the purchase limit the item is fine.
     assert_eq!(add_lineup(&app, &st.room.acct.token, &next, &st.product).await.status, 201);
+
+    // The limit lifts itself when its term (7 days) ends, and flash sales come back.
+    let limit = r.body["measures"].as_array().unwrap().iter().find(|m| m["kind"] == "feature_limit").unwrap().clone();
+    app.clock.advance(Duration::days(7));
+    let lifted = app.get(&format!("/api/v1/penalties/{}", limit["id"].as_str().unwrap()), Some(&st.op)).await;
+    assert_eq!(lifted.body["status"], "lifted", "{}", lifted.body);
+    let mut room_acct = st.room.acct;
+    room_acct.relogin(&app).await;
+    let later = app
+        .post(
+            "/api/v1/shows",
+            Some(&room_acct.token),
+            json!({"title": "秒杀二", "scheduled_start": "2026-12-03T12:00:00Z", "roster": [st.anchor.id], "stream_url": stream_url("秒杀二"), "ai_presenter": false, "script": "秒杀"}),
+        )
+        .await;
+    assert_eq!(later.status, 201, "{}", later.body);
+    let flash = app
+        .post(
+            &format!("/api/v1/shows/{}/lineup", id_of(&later)),
+            Some(&room_acct.token),
+            json!({"product_id": st.product, "anchor_role": "commissioned", "commission_bps": 2000, "show_price_minor": 9900, "purchase_limit": 1}),
+        )
+        .await;
+    assert_eq!(flash.status, 201, "{}", flash.body);
 }
 
 #[tokio::test]
@@ -2108,4 +2130,105 @@ async fn rules_reload_from_their_file_and_a_bad_file_leaves_the_old_ones_in_forc
     let detail = bad.body["detail"].as_str().unwrap();
     assert!(detail.contains("custom.word") && detail.contains("line 3"), "{detail}");
     assert_eq!(scan("考试稳过").await, json!(["guarantee"]));
+}
+
+#[tokio::test]
+async fn the_demo_shows_a_caught_slip_its_correction_and_a_warning() {
+    let app = TestApp::spawn_demo().await;
+    let op = app.login("operator", "operator-demo-pass").await;
+    let v = app.get("/api/v1/violations", Some(&op)).await;
+    assert_eq!(v.status, 200, "{}", v.body);
+    let items = v.body["items"].as_array().unwrap();
+    assert_eq!(items.len(), 1, "{}", v.body);
+    assert_eq!(items[0]["finding"]["matched"], "全国第一");
+    let m = app.get("/api/v1/penalties", Some(&op)).await;
+    let kinds: Vec<&str> = m.body["items"].as_array().unwrap().iter().map(|x| x["kind"].as_str().unwrap()).collect();
+    assert_eq!(kinds, vec!["warning", "warning"], "{}", m.body);
+    let anchor = app.login("lijia", "anchor-demo-pass").await;
+    let mine = app.get("/api/v1/penalties", Some(&anchor)).await;
+    assert_eq!(mine.body["items"].as_array().unwrap().len(), 1, "{}", mine.body);
+}
+
+#[tokio::test]
+async fn retried_segments_corrections_and_appeals_keep_the_record_fair() {
+    let app = TestApp::spawn().await;
+    let st = stage(&app, 7800).await;
+    let s = show_with_script(&app, &st, "直播", "今天介绍收纳盒").await;
+    assert_eq!(start(&app, &st.room.acct.token, &s).await.status, 200);
+    let tok = st.anchor.acct.token.clone();
+
+    // One sentence with two absolute phrases and a price claim is one offence per label.
+    let one =
+        say(&app, &tok, &s, json!([{"id": "a1", "at_ms": 1000, "text": "这是全网最低价，买不到更便宜的了！"}])).await;
+    assert_eq!(one.status, 200, "{}", one.body);
+    let room = Subject::RoomOperator(st.room.id.parse().unwrap());
+    let points = clearcast_server::supervision::points_since(&app.state, room, app.clock_now(), 365).await.unwrap();
+    assert_eq!(points, 5, "2 for the absolute claim, 3 for the price claim: {}", one.body);
+
+    // A retry is answered as a duplicate and counts nothing more.
+    let again =
+        say(&app, &tok, &s, json!([{"id": "a1", "at_ms": 1000, "text": "这是全网最低价，买不到更便宜的了！"}])).await;
+    assert_eq!(again.status, 200, "{}", again.body);
+    assert_eq!(again.body["segments"][0]["duplicate"], true);
+    assert_eq!(again.body["violations"], json!([]));
+    // Duplicate ids in a batch, and corrections of segments never said, are refused.
+    let dup =
+        say(&app, &tok, &s, json!([{"id": "x", "at_ms": 1, "text": "好"}, {"id": "x", "at_ms": 2, "text": "好"}]))
+            .await;
+    assert_eq!((dup.status, dup.field()), (422, "segments[1].id"), "{}", dup.body);
+    for corrects in ["nope", "c1", ""] {
+        let bad =
+            say(&app, &tok, &s, json!([{"id": "c1", "at_ms": 5, "text": "更正一下", "corrects": corrects}])).await;
+        assert_eq!((bad.status, bad.field()), (422, "segments[0].corrects"), "{corrects}: {}", bad.body);
+    }
+
+    // The correction quotes the slip: recorded, not counted.
+    let fix = say(
+        &app,
+        &tok,
+        &s,
+        json!([{"id": "a2", "at_ms": 4000, "text": "更正一下，刚才说错了，不是全网最低价，是我们直播间的活动价。"}]),
+    )
+    .await;
+    assert_eq!(fix.status, 200, "{}", fix.body);
+    assert_eq!(fix.body["segments"][0]["corrects"], "a1", "a retraction corrects the segment before it");
+    assert_eq!(fix.body["violations"], json!([]));
+    let points = clearcast_server::supervision::points_since(&app.state, room, app.clock_now(), 365).await.unwrap();
+    assert_eq!(points, 5);
+
+    // More slips, then an upheld appeal: every measure resting only on the reversed violations
+    // is reversed too.
+    let more = say(&app, &tok, &s, json!([{"id": "a3", "at_ms": 9000, "text": "高血压都能治好"}])).await;
+    assert_eq!(more.status, 200, "{}", more.body);
+    let measures = app.get(&format!("/api/v1/penalties?subject={}", st.anchor.id), Some(&st.op)).await;
+    let items = measures.body["items"].as_array().unwrap().clone();
+    assert!(items.len() >= 2, "{}", measures.body);
+    let last = items.last().unwrap()["id"].as_str().unwrap().to_string();
+    let ap =
+        app.post(&format!("/api/v1/penalties/{last}/appeal"), Some(&tok), json!({"statement": "口误已当场更正"})).await;
+    assert_eq!(ap.status, 200, "{}", ap.body);
+    let d = app
+        .post(
+            &format!("/api/v1/penalties/{last}/appeal/decision"),
+            Some(&st.op),
+            json!({"upheld": true, "reason": "复核属实"}),
+        )
+        .await;
+    assert_eq!(d.status, 200, "{}", d.body);
+    let after = app.get(&format!("/api/v1/penalties?subject={}", st.anchor.id), Some(&st.op)).await;
+    for m in after.body["items"].as_array().unwrap() {
+        assert_eq!(m["status"], "reversed", "{}", after.body);
+    }
+    // The subject reads the stream of its measures; another anchor may not.
+    let recs = app.get(&format!("/api/v1/records?subject={}", st.anchor.id), Some(&tok)).await;
+    assert_eq!(recs.status, 200, "{}", recs.body);
+    let acts = actions(&recs.body);
+    for a in ["measure.decided", "measure.appealed", "measure.appeal_decided", "measure.reversed"] {
+        assert!(acts.contains(&a.to_string()), "{a}: {acts:?}");
+    }
+    let other = anchor(&app, None, 7899).await;
+    let nosy = app.get(&format!("/api/v1/records?subject={}", st.anchor.id), Some(&other.acct.token)).await;
+    assert_eq!(nosy.status, 403);
+    let theirs = app.get(&format!("/api/v1/penalties?subject={}", st.room.id), Some(&tok)).await;
+    assert_eq!(theirs.status, 403, "{}", theirs.body);
 }

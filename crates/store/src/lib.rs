@@ -221,9 +221,20 @@ pub struct ViolationFilter {
 /// Speech supervision: violations, measures, barred identities.
 #[async_trait]
 pub trait SupervisionStore: Send + Sync {
-    /// Appends a show's supervision records (transcript segments, findings, corrections) and
+    /// Appends a show's supervision records (transcript segments, findings, corrections), notes
+    /// the segments taken (`(id, at_ms)`; `Conflict(segment_taken)` if one already was) and
     /// inserts its new violations, in one transaction.
-    async fn record_speech(&self, show: ShowId, records: Vec<AuditEntry>, violations: &[Violation]) -> StoreResult<()>;
+    async fn record_speech(
+        &self,
+        show: ShowId,
+        segments: &[(String, u64)],
+        records: Vec<AuditEntry>,
+        violations: &[Violation],
+    ) -> StoreResult<()>;
+    /// Which of these segment ids a show has already taken.
+    async fn known_segments(&self, show: ShowId, ids: &[String]) -> StoreResult<Vec<String>>;
+    /// The latest segment a show has taken (by its time in the show).
+    async fn last_segment(&self, show: ShowId) -> StoreResult<Option<String>>;
     /// A violation.
     async fn get_violation(&self, id: ViolationId) -> StoreResult<Option<Violation>>;
     /// Violations, oldest first.

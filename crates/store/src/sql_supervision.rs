@@ -19,8 +19,19 @@ macro_rules! impl_supervision_store {
 
         #[async_trait]
         impl SupervisionStore for $ty {
-            async fn record_speech(&self, show: ShowId, records: Vec<AuditEntry>, violations: &[Violation]) -> StoreResult<()> {
+            async fn record_speech(&self, show: ShowId, segments: &[(String, u64)], records: Vec<AuditEntry>, violations: &[Violation]) -> StoreResult<()> {
                 let mut tx = self.begin().await?;
+                for (id, at_ms) in segments {
+                    let n = sqlx::query("INSERT INTO speech_segments (show_id, segment_id, at_ms) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
+                        .bind(show.to_string())
+                        .bind(id)
+                        .bind(i64::try_from(*at_ms).unwrap_or(i64::MAX))
+                        .execute(&mut *tx)
+                        .await?;
+                    if n.rows_affected() != 1 {
+                        return Err(StoreError::conflict("segment_taken", format!("segment {id} was already taken")));
+                    }
+                }
                 for v in violations {
                     sqlx::query(
                         "INSERT INTO violations (id, show_id, anchor_id, room_operator_id, status, created_at, doc) \
@@ -42,6 +53,30 @@ macro_rules! impl_supervision_store {
                 }
                 tx.commit().await?;
                 Ok(())
+            }
+
+            async fn known_segments(&self, show: ShowId, ids: &[String]) -> StoreResult<Vec<String>> {
+                let mut out = Vec::new();
+                for chunk in ids.chunks(100) {
+                    let params = (2..2 + chunk.len()).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ");
+                    let sql = format!("SELECT segment_id FROM speech_segments WHERE show_id = $1 AND segment_id IN ({params})");
+                    let mut q = sqlx::query(&sql).bind(show.to_string());
+                    for id in chunk {
+                        q = q.bind(id);
+                    }
+                    for r in q.fetch_all(self.reader()).await? {
+                        out.push(r.try_get::<String, _>("segment_id")?);
+                    }
+                }
+                Ok(out)
+            }
+
+            async fn last_segment(&self, show: ShowId) -> StoreResult<Option<String>> {
+                let row = sqlx::query("SELECT segment_id FROM speech_segments WHERE show_id = $1 ORDER BY at_ms DESC, segment_id DESC LIMIT 1")
+                    .bind(show.to_string())
+                    .fetch_optional(self.reader())
+                    .await?;
+                row.map(|r| Ok(r.try_get::<String, _>("segment_id")?)).transpose()
             }
 
             async fn get_violation(&self, id: ViolationId) -> StoreResult<Option<Violation>> {

@@ -123,6 +123,13 @@ pub fn parse(src: &str) -> Result<CatalogueFile, CatalogueError> {
     if file.version != 1 {
         return Err(CatalogueError { line: None, rule: None, message: format!("unknown version {}", file.version) });
     }
+    if file.rules.is_empty() {
+        return Err(CatalogueError {
+            line: None,
+            rule: None,
+            message: "the file has no rules: supervision would be off".into(),
+        });
+    }
     let mut seen = std::collections::HashSet::new();
     for r in &file.rules {
         let line = Some(line_of(src, r.span().start));
@@ -142,6 +149,14 @@ pub fn parse(src: &str) -> Result<CatalogueFile, CatalogueError> {
         }
         if rule.basis.trim().is_empty() {
             return Err(err("a rule needs its legal basis".into()));
+        }
+        if let Some(c) = rule
+            .only_categories
+            .iter()
+            .chain(&rule.except_categories)
+            .find(|c| c.parse::<crate::product::Category>().is_err())
+        {
+            return Err(err(format!("unknown product category `{c}`")));
         }
         if rule.scopes.is_empty() {
             return Err(err("a rule needs at least one scope".into()));

@@ -16,6 +16,7 @@ use crate::views::List;
 
 /// Paging through the trail by sequence number.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct AuditQuery {
     /// Entries after this sequence number (the previous page's `next_cursor`).
@@ -227,10 +228,14 @@ pub async fn verify(State(state): State<AppState>, caller: Caller) -> ApiResult<
 
 /// Which records to read.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct RecordQuery {
-    /// A show id (`shw_…`); without it, the platform stream (staff only).
+    /// A show id (`shw_…`); without it (and without `subject`), the platform stream (staff only).
     pub show: Option<String>,
+    /// An anchor (`anc_…`) or room operator (`rop_…`): the stream of its measures and appeals
+    /// (staff and the subject itself).
+    pub subject: Option<String>,
     /// Records after this sequence number.
     pub cursor: Option<i64>,
     /// Page size, 1-1000 (default 100).
@@ -246,8 +251,19 @@ pub async fn records(
     caller: Caller,
     ApiQuery(q): ApiQuery<RecordQuery>,
 ) -> ApiResult<Json<List<ChainedEntry>>> {
-    let stream = match q.show.as_deref() {
-        Some(s) => {
+    let stream = match (q.show.as_deref(), q.subject.as_deref()) {
+        (Some(_), Some(_)) => {
+            return Err(ApiError::new(StatusCode::BAD_REQUEST, "invalid_query", "give `show` or `subject`, not both")
+                .field("subject", "conflict", "give `show` or `subject`, not both"));
+        }
+        (None, Some(s)) => {
+            let subject = crate::api::penalties::parse_subject("subject", s)?;
+            if !caller.is_staff() && !crate::api::penalties::owns(&state, &caller, subject).await? {
+                return Err(ApiError::forbidden("only staff and the subject itself read a subject's records"));
+            }
+            subject.to_string()
+        }
+        (Some(s), None) => {
             let show = crate::api::shows::load(&state, s).await.map_err(|mut e| {
                 if e.errors.is_empty() {
                     e = e.field("show", "unknown_show", "no such show");
@@ -265,7 +281,7 @@ pub async fn records(
             }
             show.id.to_string()
         }
-        None => {
+        (None, None) => {
             caller.require(&[Role::Operator, Role::Regulator], "read platform records")?;
             clearcast_store::PLATFORM_STREAM.to_string()
         }

@@ -73,6 +73,7 @@ pub async fn report(
 
 /// Filters.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ChangeQuery {
     /// `pending`, `verified` or `rejected`.

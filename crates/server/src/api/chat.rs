@@ -38,6 +38,9 @@ pub async fn post(
     Path(id): Path<String>,
     ApiJson(input): ApiJson<ChatInput>,
 ) -> ApiResult<(StatusCode, Json<ChatMessage>)> {
+    if caller.role() == Role::Regulator {
+        return Err(ApiError::new(StatusCode::FORBIDDEN, "regulator_read_only", "regulators read; they do not write"));
+    }
     let show = shows::load(&state, &id).await?;
     if show.status != ShowStatus::Live {
         return Err(ApiError::new(StatusCode::CONFLICT, "show_not_live", "comments are taken while the show is live"));
@@ -64,8 +67,26 @@ pub async fn post(
     Ok((StatusCode::CREATED, Json(msg)))
 }
 
+/// A comment as listed.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct ChatView {
+    /// Id.
+    pub id: clearcast_domain::ids::ChatMessageId,
+    /// The author's account, for staff and the room only.
+    pub author: Option<clearcast_domain::ids::AccountId>,
+    /// What was written.
+    pub text: String,
+    /// When.
+    pub at: chrono::DateTime<chrono::Utc>,
+    /// Hidden from viewers.
+    pub hidden: bool,
+    /// Why it was hidden.
+    pub findings: Vec<clearcast_domain::compliance::Finding>,
+}
+
 /// Page options.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ChatQuery {
     /// The previous page's `next_cursor`.
@@ -77,13 +98,13 @@ pub struct ChatQuery {
 /// A show's comments, oldest first. Viewers see the shown ones; staff, the room operator and the
 /// show's anchors also see the hidden ones with why.
 #[utoipa::path(get, path = "/api/v1/shows/{id}/chat", tag = "supervision", params(("id" = String, Path), ChatQuery),
-    responses((status = 200, body = List<ChatMessage>)))]
+    responses((status = 200, body = List<ChatView>)))]
 pub async fn list(
     State(state): State<AppState>,
     MaybeCaller(caller): MaybeCaller,
     Path(id): Path<String>,
     ApiQuery(q): ApiQuery<ChatQuery>,
-) -> ApiResult<Json<List<ChatMessage>>> {
+) -> ApiResult<Json<List<ChatView>>> {
     let show = shows::load(&state, &id).await?;
     let with_hidden = match &caller {
         Some(c) if c.is_staff() => true,
@@ -94,7 +115,20 @@ pub async fn list(
     };
     let page =
         state.store.list_chat(show.id, with_hidden, &PageQuery { cursor: q.cursor, limit: q.limit }.request()?).await?;
-    Ok(Json(List { items: page.items, next_cursor: page.next_cursor }))
+    let items = page
+        .items
+        .into_iter()
+        .map(|m| ChatView {
+            // Viewers see what was said, not who said it; staff and the room see the author.
+            author: with_hidden.then_some(m.author),
+            id: m.id,
+            text: m.text,
+            at: m.at,
+            hidden: m.hidden,
+            findings: m.findings,
+        })
+        .collect();
+    Ok(Json(List { items, next_cursor: page.next_cursor }))
 }
 
 /// A live show that is not being heard.

@@ -16,6 +16,7 @@ use crate::state::AppState;
 
 /// Whom to judge the product with.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct EligibilityQuery {
     /// The anchor who would sell it (`anc_…`).

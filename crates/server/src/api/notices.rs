@@ -107,6 +107,7 @@ pub async fn create(
 
 /// Page options.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct NoticeQuery {
     /// The previous page's `next_cursor`.
@@ -165,8 +166,23 @@ pub async fn act(
     let now = state.clock.now();
     let measure = match (input.kind, input.measure) {
         (ActionKind::MeasureTaken, Some(kind)) => {
-            if input.days == Some(0) || input.days.is_some_and(|d| d > 3650) {
-                return Err(ApiError::invalid("days", "out_of_range", "1-3650 days, or none for a permanent measure"));
+            // Measures up to a timed stop run for a term; closures and bars are permanent.
+            let timed = kind < MeasureKind::AccountClosure && kind != MeasureKind::Warning;
+            match (timed, input.days) {
+                (true, None) => {
+                    return Err(ApiError::invalid(
+                        "days",
+                        "required",
+                        format!("a {} runs for a term: give days", kind.as_str()),
+                    ))
+                }
+                (true, Some(d)) if d == 0 || d > 3650 => {
+                    return Err(ApiError::invalid("days", "out_of_range", "1-3650 days"))
+                }
+                (false, Some(_)) => {
+                    return Err(ApiError::invalid("days", "not_allowed", format!("a {} has no term", kind.as_str())))
+                }
+                _ => {}
             }
             let step = LadderStep { min_points: 0, measure: kind, days: input.days };
             let m = Measure::decide(
@@ -232,6 +248,7 @@ pub struct MeasureReportLine {
 
 /// Measures report filters.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct MeasuresReportQuery {
     /// Only the severe ones (closures, re-registration bans, blacklistings).

@@ -260,6 +260,7 @@ pub async fn place(
 
 /// Order list filters.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct OrderQuery {
     /// Only this show's orders (`shw_…`).

@@ -22,7 +22,7 @@ use crate::state::AppState;
 use crate::views::List;
 
 /// Is the caller the subject (the anchor's or the room's own account)?
-async fn owns(state: &AppState, caller: &Caller, subject: Subject) -> ApiResult<bool> {
+pub async fn owns(state: &AppState, caller: &Caller, subject: Subject) -> ApiResult<bool> {
     Ok(match subject {
         Subject::Anchor(a) => state.store.get_anchor(a).await?.is_some_and(|x| x.owner == caller.account.id),
         Subject::RoomOperator(r) => {
@@ -54,6 +54,7 @@ fn reason(field: &str, s: &str) -> ApiResult<String> {
 
 /// Violation list filters.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ViolationQuery {
     /// Only this show's.
@@ -169,6 +170,7 @@ pub struct MeasureView {
 
 /// Measure list filters.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct MeasureQuery {
     /// Only this subject's (`anc_…` or `rop_…`).
@@ -195,11 +197,13 @@ pub async fn list_measures(
 ) -> ApiResult<Json<List<MeasureView>>> {
     let mut subject = q.subject.as_deref().map(|s| parse_subject("subject", s)).transpose()?;
     if !caller.is_staff() {
-        subject = Some(
-            own_subject(&state, &caller)
-                .await?
-                .ok_or_else(|| ApiError::forbidden("staff, anchors and room operators read measures"))?,
-        );
+        let own = own_subject(&state, &caller)
+            .await?
+            .ok_or_else(|| ApiError::forbidden("staff, anchors and room operators read measures"))?;
+        if subject.is_some_and(|s| s != own) {
+            return Err(ApiError::forbidden("anchors and room operators read their own measures"));
+        }
+        subject = Some(own);
     }
     let page = state.store.list_measures(subject, &PageQuery { cursor: q.cursor, limit: q.limit }.request()?).await?;
     let now = state.clock.now();
@@ -300,8 +304,14 @@ pub async fn decide_appeal(
     );
     state.store.save_measure(&m, &prev, record).await?;
     if input.upheld {
+        let mut subjects = vec![m.subject];
         for vid in &m.violations {
             if let Some(mut v) = state.store.get_violation(*vid).await? {
+                for sub in [Subject::Anchor(v.anchor), Subject::RoomOperator(v.room_operator)] {
+                    if !subjects.contains(&sub) {
+                        subjects.push(sub);
+                    }
+                }
                 if v.status == ViolationStatus::Confirmed {
                     v.status = ViolationStatus::Reversed;
                     v.decided_at = Some(now);
@@ -320,6 +330,7 @@ pub async fn decide_appeal(
                 }
             }
         }
+        crate::supervision::reverse_orphaned_measures(&state, &subjects, m.id, now).await?;
     }
     Ok(Json(MeasureView { status: m.status(now), measure: m }))
 }

@@ -143,6 +143,7 @@ pub async fn create(
 
 /// Product list filters.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ProductQuery {
     /// Only this merchant's products.

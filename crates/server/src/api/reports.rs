@@ -26,6 +26,7 @@ use crate::views::List;
 
 /// Which half-year, and in what format.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct IdentityQuery {
     /// `YYYYH1` (January-June) or `YYYYH2` (July-December), China-local.

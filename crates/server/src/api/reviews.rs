@@ -180,6 +180,7 @@ pub async fn get(State(state): State<AppState>, caller: Caller, Path(id): Path<S
 
 /// Paging through a product's reviews.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ReviewQuery {
     /// The previous page's `next_cursor`.

@@ -215,6 +215,7 @@ pub async fn view(state: &AppState, show: &Show) -> ApiResult<ShowView> {
 
 /// Show list filters.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ShowQuery {
     /// `scheduled`, `live`, `suspended` or `ended`.
@@ -486,7 +487,7 @@ pub async fn start(
     }
     records.push(entry_by(&caller, now, "script.reviewed", show.id, json!({
         "script_sha256": show.script.as_deref().map(clearcast_domain::records::personal_hash),
-        "scanned": true, "rules_source": state.rules.source().map(|p| p.display().to_string()).unwrap_or_else(|| "shipped".into()),
+        "scanned": show.script.as_deref().is_some_and(|s| !s.trim().is_empty()), "rules_source": state.rules.source().map(|p| p.display().to_string()).unwrap_or_else(|| "shipped".into()),
         "findings": findings, "red": red.len(), "override_reason": override_reason, "basis": "Order 117 Art. 30",
     })));
     let from = show.status;

@@ -62,8 +62,10 @@ pub struct SegmentView {
     pub id: String,
     /// Findings: the warnings to show the anchor, with a compliant wording.
     pub findings: Vec<Finding>,
-    /// The earlier segment this one corrects, if any.
+    /// The earlier segment this one corrects, if any (its findings are recorded, not counted).
     pub corrects: Option<String>,
+    /// Already taken in an earlier request (a retry): not scanned or counted again.
+    pub duplicate: bool,
 }
 
 /// The answer.
@@ -124,6 +126,27 @@ pub async fn transcript(
             return Err(ApiError::invalid(&format!("segments[{i}].id"), "invalid", "1-64 visible ASCII characters"));
         }
         check_text(&state, &format!("segments[{i}].text"), &s.text, None)?;
+        if input.segments[..i].iter().any(|o| o.id == s.id) {
+            return Err(ApiError::invalid(&format!("segments[{i}].id"), "duplicate", "segment ids are unique"));
+        }
+    }
+    // A retried request: segments already taken are answered as duplicates, not scanned again.
+    let ids: Vec<String> = input.segments.iter().map(|s| s.id.clone()).collect();
+    let known = state.store.known_segments(show.id, &ids).await?;
+    let named: Vec<String> = input.segments.iter().filter_map(|s| s.corrects.clone()).collect();
+    let mut said: Vec<String> = state.store.known_segments(show.id, &named).await?;
+    let mut previous = state.store.last_segment(show.id).await?;
+    for (i, s) in input.segments.iter().enumerate() {
+        if let Some(c) = &s.corrects {
+            if c == &s.id || !(said.contains(c) || input.segments[..i].iter().any(|o| &o.id == c)) {
+                return Err(ApiError::invalid(
+                    &format!("segments[{i}].corrects"),
+                    "unknown_segment",
+                    "name an earlier segment of this show",
+                ));
+            }
+        }
+        said.push(s.id.clone());
     }
     // The pinned product's category scopes the rules: what it may claim depends on what it is.
     let category = match show.pinned {
@@ -150,13 +173,19 @@ pub async fn transcript(
     }
     let mut violations = Vec::new();
     let mut views = Vec::new();
+    let mut taken = Vec::new();
     for s in input.segments {
+        if known.contains(&s.id) {
+            views.push(SegmentView { id: s.id, findings: Vec::new(), corrects: None, duplicate: true });
+            continue;
+        }
         let findings = catalogue.scan(&s.text, Scope::Speech, category.as_deref(), lang);
         let lower = s.text.to_lowercase();
+        // A retraction said without naming what it corrects corrects the segment before it.
         let corrects = s
             .corrects
             .clone()
-            .or_else(|| RETRACTIONS.iter().any(|r| lower.contains(r)).then(|| "previous".to_string()));
+            .or_else(|| RETRACTIONS.iter().any(|r| lower.contains(r)).then(|| previous.clone()).flatten());
         records.push(entry_by(
             &caller,
             now,
@@ -178,9 +207,17 @@ pub async fn transcript(
                 "speech.correction",
                 show.id,
                 json!({
-                    "segment": s.id, "corrects": c, "anchor": anchor, "at_ms": s.at_ms, "basis": "Order 117 Art. 31",
+                    "segment": s.id, "corrects": c, "anchor": anchor, "at_ms": s.at_ms,
+                    "note": "findings in a correction are recorded, not counted: it quotes what it retracts",
+                    "basis": "Order 117 Art. 31",
                 }),
             ));
+        }
+        taken.push((s.id.clone(), s.at_ms));
+        previous = Some(s.id.clone());
+        if corrects.is_some() {
+            views.push(SegmentView { id: s.id, findings, corrects, duplicate: false });
+            continue;
         }
         for f in &findings {
             violations.push(Violation::from_finding(
@@ -193,7 +230,7 @@ pub async fn transcript(
                 now,
             ));
         }
-        views.push(SegmentView { id: s.id, findings, corrects });
+        views.push(SegmentView { id: s.id, findings, corrects, duplicate: false });
     }
     for v in &violations {
         records.push(entry_by(&caller, now, "violation.recorded", show.id, json!({
@@ -201,7 +238,12 @@ pub async fn transcript(
             "points": v.finding.points, "anchor": v.anchor, "room_operator": v.room_operator, "basis": v.finding.basis,
         })));
     }
-    state.store.record_speech(show.id, records, &violations).await?;
+    state.store.record_speech(show.id, &taken, records, &violations).await.map_err(|e| match e {
+        clearcast_store::StoreError::Conflict { message, .. } => {
+            ApiError::new(axum::http::StatusCode::CONFLICT, "segment_taken", message)
+        }
+        other => other.into(),
+    })?;
     let measures = if violations.iter().any(|v| v.status == ViolationStatus::Confirmed) {
         crate::supervision::apply_ladder(
             &state,
