@@ -348,13 +348,13 @@ pub async fn check_silence(state: &AppState, now: DateTime<Utc>) -> ApiResult<Ve
     Ok(flagged)
 }
 
-/// After violations were reversed on appeal: every other measure (on the anchor or the room)
+/// After violations were reversed (on appeal or on review): every other measure (on the anchor or the room)
 /// that rests only on reversed violations is reversed too, with a record naming the appeal, and
 /// any identity bar it set is lifted. Returns the measures reversed.
 pub async fn reverse_orphaned_measures(
     state: &AppState,
     subjects: &[Subject],
-    because: clearcast_domain::ids::MeasureId,
+    because: serde_json::Value,
     now: DateTime<Utc>,
 ) -> ApiResult<Vec<clearcast_domain::ids::MeasureId>> {
     let mut reversed = Vec::new();
@@ -363,7 +363,7 @@ pub async fn reverse_orphaned_measures(
         loop {
             let page = state.store.list_measures(Some(*subject), &PageRequest { after, limit: 200 }).await?;
             for prev in page.items {
-                if prev.reversed || prev.id == because || prev.violations.is_empty() {
+                if prev.reversed || prev.violations.is_empty() {
                     continue;
                 }
                 let mut all_reversed = true;

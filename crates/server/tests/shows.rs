@@ -2232,3 +2232,28 @@ async fn retried_segments_corrections_and_appeals_keep_the_record_fair() {
     let theirs = app.get(&format!("/api/v1/penalties?subject={}", st.room.id), Some(&tok)).await;
     assert_eq!(theirs.status, 403, "{}", theirs.body);
 }
+
+#[tokio::test]
+async fn an_operator_may_reverse_a_confirmed_violation_on_review() {
+    let app = TestApp::spawn().await;
+    let st = stage(&app, 7900).await;
+    let s = show_with_script(&app, &st, "直播", "今天介绍收纳盒").await;
+    assert_eq!(start(&app, &st.room.acct.token, &s).await.status, 200);
+    let r =
+        say(&app, &st.anchor.acct.token, &s, json!([{"id": "q", "at_ms": 1, "text": "这个收纳盒是全国第一"}])).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let vid = r.body["violations"][0]["id"].as_str().unwrap().to_string();
+    assert_eq!(r.body["measures"][0]["kind"], "warning", "{}", r.body);
+    let url = format!("/api/v1/violations/{vid}/decision");
+    let by_room = app.post(&url, Some(&st.room.acct.token), json!({"confirm": false, "reason": "x"})).await;
+    assert_eq!(by_room.status, 403);
+    let no_reason = app.post(&url, Some(&st.op), json!({"confirm": false, "reason": ""})).await;
+    assert_eq!(no_reason.status, 422);
+    let ok = app.post(&url, Some(&st.op), json!({"confirm": false, "reason": "回放显示主播在念观众评论"})).await;
+    assert_eq!(ok.status, 200, "{}", ok.body);
+    assert_eq!(ok.body["status"], "reversed");
+    let m = app.get(&format!("/api/v1/penalties?subject={}", st.anchor.id), Some(&st.op)).await;
+    assert_eq!(m.body["items"][0]["status"], "reversed", "{}", m.body);
+    let again = app.post(&url, Some(&st.op), json!({"confirm": true, "reason": "x"})).await;
+    assert_eq!((again.status, again.code()), (409, "violation_decided"));
+}

@@ -108,13 +108,15 @@ pub async fn list_violations(
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ViolationDecision {
-    /// True confirms it (points apply); false dismisses it.
+    /// True confirms a pending violation (points apply); false dismisses a pending one or reverses
+    /// a confirmed one.
     pub confirm: bool,
     /// Why.
     pub reason: String,
 }
 
-/// Confirm or dismiss a pending violation (operators). Confirming moves the ladder.
+/// Confirm or dismiss a pending violation, or reverse a confirmed one on review (operators).
+/// Confirming moves the ladder; reversing also reverses the measures that rested only on it.
 #[utoipa::path(post, path = "/api/v1/violations/{id}/decision", tag = "supervision", params(("id" = String, Path)),
     request_body = ViolationDecision, security(("bearer" = [])),
     responses((status = 200, body = Violation), (status = 409, body = crate::error::Problem)))]
@@ -128,6 +130,29 @@ pub async fn decide_violation(
     let why = reason("reason", &input.reason)?;
     let vid: ViolationId = parse_id("id", &id)?;
     let mut v = state.store.get_violation(vid).await?.ok_or_else(|| ApiError::not_found("violation"))?;
+    let now = state.clock.now();
+    if v.status == ViolationStatus::Confirmed && !input.confirm {
+        // The scanner can be wrong (a quotation, a lawful context it does not know): an operator
+        // who reviews the replay may reverse a confirmed violation, with reasons; measures that
+        // rested only on it are reversed too.
+        v.status = ViolationStatus::Reversed;
+        v.decided_at = Some(now);
+        v.decision_reason = Some(why.clone());
+        let record = entry_by(
+            &caller,
+            now,
+            "violation.reversed",
+            v.show,
+            json!({
+                "violation": v.id, "reason": why, "by": "operator review", "basis": "Order 117 Art. 13",
+            }),
+        );
+        state.store.save_violation(&v, ViolationStatus::Confirmed, record).await?;
+        let subjects = [Subject::Anchor(v.anchor), Subject::RoomOperator(v.room_operator)];
+        crate::supervision::reverse_orphaned_measures(&state, &subjects, json!({"violation_reviewed": v.id}), now)
+            .await?;
+        return Ok(Json(v));
+    }
     if v.status != ViolationStatus::Pending {
         return Err(ApiError::new(
             axum::http::StatusCode::CONFLICT,
@@ -135,7 +160,6 @@ pub async fn decide_violation(
             format!("the violation is {}; only pending ones are decided", v.status.as_str()),
         ));
     }
-    let now = state.clock.now();
     v.status = if input.confirm { ViolationStatus::Confirmed } else { ViolationStatus::Dismissed };
     v.decided_at = Some(now);
     v.decision_reason = Some(why.clone());
@@ -330,7 +354,8 @@ pub async fn decide_appeal(
                 }
             }
         }
-        crate::supervision::reverse_orphaned_measures(&state, &subjects, m.id, now).await?;
+        crate::supervision::reverse_orphaned_measures(&state, &subjects, json!({"appeal_upheld_on": m.id}), now)
+            .await?;
     }
     Ok(Json(MeasureView { status: m.status(now), measure: m }))
 }
