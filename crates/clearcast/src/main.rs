@@ -224,6 +224,28 @@ async fn serve(args: ServeArgs) -> Result<()> {
     if args.demo && demo::seed(&state).await.map_err(|e| anyhow::anyhow!("seeding demo data: {}", e.detail))? {
         tracing::info!("demo data seeded");
     }
+    if let Some(path) = &args.policy {
+        state.quality.set_source(path.clone());
+    }
+    // Scores and the feed live in memory: rebuilt from the store's facts at every start.
+    clearcast_server::quality::rebuild(&state)
+        .await
+        .map_err(|e| anyhow::anyhow!("rebuilding reputation: {}", e.detail))?;
+    tracing::info!(
+        facts = state.quality.book().facts(),
+        live_shows = state.quality.index().len(),
+        "reputation and feed rebuilt"
+    );
+    let ranker = state.clone();
+    tokio::spawn(async move {
+        // Scores decay and observations leave the window as time passes; measures run out.
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(30));
+        loop {
+            tick.tick().await;
+            clearcast_server::quality::refresh_limits(&ranker).await;
+            ranker.quality.tick(ranker.clock.now());
+        }
+    });
     let listener = tokio::net::TcpListener::bind(&args.listen)
         .await
         .with_context(|| format!("cannot listen on {}", args.listen))?;

@@ -173,6 +173,12 @@ pub struct Order {
     pub placed_at: DateTime<Utc>,
     /// When the state last changed.
     pub updated_at: DateTime<Utc>,
+    /// When paid.
+    #[serde(default)]
+    pub paid_at: Option<DateTime<Utc>>,
+    /// When handed to the carrier (late shipments count against the seller's reputation).
+    #[serde(default)]
+    pub shipped_at: Option<DateTime<Utc>>,
     /// When delivered (starts the return windows).
     pub delivered_at: Option<DateTime<Utc>>,
     /// The buyer's return request, if any.
@@ -208,13 +214,16 @@ impl Order {
 
     /// The consumer pays a placed order.
     pub fn pay(&mut self, now: DateTime<Utc>) -> Result<(), OrderStateError> {
-        self.go(&[OrderStatus::Placed], OrderStatus::Paid, "pay", now)
+        self.go(&[OrderStatus::Placed], OrderStatus::Paid, "pay", now)?;
+        self.paid_at = Some(now);
+        Ok(())
     }
 
     /// The merchant ships a paid order.
     pub fn ship(&mut self, s: Shipment, now: DateTime<Utc>) -> Result<(), OrderStateError> {
         self.go(&[OrderStatus::Paid], OrderStatus::Shipped, "ship", now)?;
         self.shipment = Some(s);
+        self.shipped_at = Some(now);
         Ok(())
     }
 
@@ -308,6 +317,8 @@ mod tests {
             shipment: None,
             placed_at: now,
             updated_at: now,
+            paid_at: None,
+            shipped_at: None,
             delivered_at: None,
             return_request: None,
         }

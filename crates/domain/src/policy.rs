@@ -121,6 +121,12 @@ pub struct Policy {
     /// Live supervision: silence and regulators' notices.
     #[serde(default)]
     pub supervision: crate::silence::SupervisionPolicy,
+    /// Reputation scores: window, decay, smoothing, weights.
+    #[serde(default)]
+    pub reputation: crate::reputation::ReputationPolicy,
+    /// The feed: weights, caps, throttles, newcomer share.
+    #[serde(default)]
+    pub feed: crate::feed::FeedPolicy,
 }
 
 fn three() -> u32 {
@@ -149,6 +155,9 @@ pub enum PolicyError {
     /// A penalty ladder that does not ascend.
     #[error("policy file: {0}")]
     Penalties(String),
+    /// Reputation or feed weights that are negative or out of range.
+    #[error("policy file: {0}")]
+    Weights(String),
 }
 
 impl Policy {
@@ -187,6 +196,8 @@ impl Policy {
             return Err(PolicyError::Range("token_ttl_hours must be 1-8760"));
         }
         p.penalties.validate().map_err(PolicyError::Penalties)?;
+        p.reputation.validate().map_err(PolicyError::Weights)?;
+        p.feed.validate().map_err(PolicyError::Weights)?;
         Ok(p)
     }
 
@@ -247,6 +258,20 @@ mod tests {
         assert!(matches!(Policy::parse(&empty_kw), Err(PolicyError::Range(_))));
         let zero = DEFAULT_POLICY_TOML.replace("max_age_months = 24", "max_age_months = 0");
         assert!(matches!(Policy::parse(&zero), Err(PolicyError::Range(_))));
+    }
+
+    #[test]
+    fn negative_or_unparsable_feed_weights_are_refused_at_load() {
+        let bad = DEFAULT_POLICY_TOML.replace("anchor = 0.35", "anchor = -0.35");
+        let e = Policy::parse(&bad).unwrap_err().to_string();
+        assert!(e.contains("feed.weights.anchor"), "{e}");
+        let bad = DEFAULT_POLICY_TOML.replace("anchor = 0.35", "anchor = \"lots\"");
+        assert!(matches!(Policy::parse(&bad), Err(PolicyError::Toml(_))));
+        let bad = DEFAULT_POLICY_TOML.replace("half_life_days = 30.0", "half_life_days = -3.0");
+        assert!(Policy::parse(&bad).unwrap_err().to_string().contains("half_life_days"));
+        let p = Policy::default_policy();
+        assert_eq!(p.feed, crate::feed::FeedPolicy::default());
+        assert_eq!(p.reputation, crate::reputation::ReputationPolicy::default());
     }
 
     #[test]

@@ -20,6 +20,14 @@ pub struct TierPolicy {
     pub key_categories: Vec<Category>,
     /// Violation points (last 90 days) at or above which a room is key.
     pub key_violation_points_90d: u32,
+    /// A published reputation score below this makes a room key (buyers are not getting what
+    /// the room promises: watch it live).
+    #[serde(default = "three")]
+    pub key_below_reputation: f64,
+}
+
+fn three() -> f64 {
+    3.0
 }
 
 impl Default for TierPolicy {
@@ -29,6 +37,7 @@ impl Default for TierPolicy {
             key_sales_minor_90d: 100_000_000,
             key_categories: vec![Category::HealthFood, Category::Baby],
             key_violation_points_90d: 12,
+            key_below_reputation: 3.0,
         }
     }
 }
@@ -44,6 +53,8 @@ pub struct TierInputs {
     pub categories_90d: Vec<Category>,
     /// Violation points in the last 90 days, when supervision exists.
     pub violation_points_90d: Option<u32>,
+    /// The room operator's published reputation score (none: no score yet).
+    pub reputation: Option<f64>,
 }
 
 /// A room's tier.
@@ -124,6 +135,12 @@ pub fn tier(i: &TierInputs, p: &TierPolicy) -> TierVerdict {
             met: false,
         },
     });
+    criteria.push(Criterion {
+        input: "reputation",
+        value: i.reputation.map(|r| format!("{r:.1}")).unwrap_or_else(|| "no score yet".into()),
+        threshold: format!("< {}", p.key_below_reputation),
+        met: i.reputation.is_some_and(|r| r < p.key_below_reputation),
+    });
     let key = criteria.iter().any(|c| c.met);
     TierVerdict { tier: if key { Tier::Key } else { Tier::Standard }, criteria, article: "Order 117 Art. 11" }
 }
@@ -150,5 +167,10 @@ mod tests {
         assert!(health.criteria[2].met && health.criteria[2].value == "health_food");
         let big = tier(&TierInputs { followers: 10_000, ..Default::default() }, &p);
         assert_eq!(big.tier, Tier::Key);
+        let poor = tier(&TierInputs { reputation: Some(2.4), ..Default::default() }, &p);
+        assert_eq!(poor.tier, Tier::Key);
+        assert_eq!(poor.criteria[4].value, "2.4");
+        let fine = tier(&TierInputs { reputation: Some(4.1), ..Default::default() }, &p);
+        assert_eq!(fine.tier, Tier::Standard);
     }
 }

@@ -22,8 +22,8 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::api::{
-    accounts, anchors, audit, changes, chat, compliance, eligibility, health, notices, orders, parties, penalties,
-    products, reports, reviews, roster, shows, speech,
+    accounts, anchors, audit, changes, chat, compliance, eligibility, feed, health, notices, orders, parties,
+    penalties, products, reports, reputation, reviews, roster, shows, speech,
 };
 use crate::error::ApiError;
 use crate::extract::MAX_BODY_BYTES;
@@ -166,6 +166,16 @@ pub fn api_router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(reports::room_tier))
         .routes(routes!(changes::report, changes::list))
         .routes(routes!(changes::verify))
+        .routes(routes!(feed::feed))
+        .routes(routes!(feed::explain))
+        .routes(routes!(feed::policy))
+        .routes(routes!(feed::reload))
+        .routes(routes!(feed::view))
+        .routes(routes!(feed::like))
+        .routes(routes!(reputation::anchor))
+        .routes(routes!(reputation::product))
+        .routes(routes!(reputation::merchant))
+        .routes(routes!(reputation::room_operator))
         .split_for_parts()
 }
 

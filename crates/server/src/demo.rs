@@ -677,6 +677,8 @@ pub async fn seed(state: &AppState) -> ApiResult<bool> {
         }),
     )
     .await?;
+    // Inspections were reviewed straight in the store above: read every fact in once more.
+    crate::quality::rebuild(state).await?;
     Ok(true)
 }
 

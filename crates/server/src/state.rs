@@ -23,6 +23,8 @@ pub struct AppState {
     pub caches: Arc<crate::cache::Caches>,
     /// The speech rule catalogue in force.
     pub rules: Arc<crate::supervision::Rules>,
+    /// Reputation scores and the live-show feed index.
+    pub quality: Arc<crate::quality::Quality>,
 }
 
 impl AppState {
@@ -34,7 +36,9 @@ impl AppState {
     /// New state with a chosen checkout mode.
     pub fn with_checkout(store: Arc<dyn Store>, policy: Policy, clock: Arc<dyn Clock>, mode: Mode) -> Self {
         let checkout = Checkout::start(store.clone(), mode);
+        let quality = crate::quality::Quality::new(policy.reputation.clone(), policy.feed.clone(), clock.now());
         Self {
+            quality: Arc::new(quality),
             store,
             policy: Arc::new(policy),
             clock,

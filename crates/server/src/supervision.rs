@@ -193,6 +193,9 @@ pub async fn apply_ladder(state: &AppState, subjects: &[Subject], now: DateTime<
         }
         decided.push(m);
     }
+    if !decided.is_empty() {
+        crate::quality::refresh_limits(state).await;
+    }
     Ok(decided)
 }
 
@@ -234,6 +237,7 @@ pub async fn stop_live_shows(state: &AppState, subject: Subject, m: &Measure, no
                 Err(e) => return Err(e.into()),
             }
             state.caches.forget_show(show.id);
+            crate::quality::on_show(state, show.id).await;
         }
         match page.next_cursor {
             Some(c) => after = Some(c),
@@ -399,6 +403,9 @@ pub async fn reverse_orphaned_measures(
                 None => break,
             }
         }
+    }
+    if !reversed.is_empty() {
+        crate::quality::refresh_limits(state).await;
     }
     Ok(reversed)
 }

@@ -1521,6 +1521,7 @@ async fn a_room_becomes_a_key_room_with_health_food_on_a_lineup_and_followers_co
             {"input": "sales_minor_90d", "value": "0", "threshold": ">= 100000000", "met": false},
             {"input": "categories_90d", "value": categories, "threshold": "any of health_food, baby", "met": met},
             {"input": "violation_points_90d", "value": "0", "threshold": ">= 12", "met": false},
+            {"input": "reputation", "value": "no score yet", "threshold": "< 3", "met": false},
         ])
     };
 

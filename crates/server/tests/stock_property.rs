@@ -104,6 +104,8 @@ fn order(w: &World, buyer: AccountId, qty: u32) -> Order {
         shipment: None,
         placed_at: now,
         updated_at: now,
+        paid_at: None,
+        shipped_at: None,
         delivered_at: None,
         return_request: None,
     }

@@ -13,6 +13,7 @@ mod error;
 mod postgres;
 mod sql;
 mod sql_orders;
+mod sql_quality;
 mod sql_shows;
 mod sql_supervision;
 mod sqlite;
@@ -330,10 +331,36 @@ pub trait OrderStore: Send + Sync {
     ) -> StoreResult<Vec<(i64, clearcast_domain::review::ReviewEntry)>>;
 }
 
+/// What reputation and the feed read: their inputs, re-read at start (the scores themselves are
+/// kept in memory and rebuilt from these), and the audience of live shows.
+#[async_trait]
+pub trait QualityStore: Send + Sync {
+    /// Orders that were at least shipped, oldest id first after `after`, at most `limit`.
+    async fn shipped_orders(&self, after: Option<OrderId>, limit: u32) -> StoreResult<Vec<Order>>;
+    /// Initial reviews (with ratings), oldest first after entry number `after`, at most `limit`.
+    async fn initial_reviews(
+        &self,
+        after: i64,
+        limit: u32,
+    ) -> StoreResult<Vec<(i64, clearcast_domain::review::ReviewEntry)>>;
+    /// Confirmed violations found since `since`.
+    async fn confirmed_violations_since(&self, since: DateTime<Utc>) -> StoreResult<Vec<Violation>>;
+    /// Inspections an operator has reviewed.
+    async fn reviewed_inspections(&self) -> StoreResult<Vec<Inspection>>;
+    /// Orders of a show that are paid and neither cancelled nor refunded.
+    async fn show_net_sold(&self, show: ShowId) -> StoreResult<u64>;
+    /// Records that a signed-in account watches a show; true the first time.
+    async fn record_view(&self, show: ShowId, account: AccountId, at: DateTime<Utc>) -> StoreResult<bool>;
+    /// Adds likes from an account (counting it as a viewer); returns its total likes on the show.
+    async fn add_likes(&self, show: ShowId, account: AccountId, n: u32, at: DateTime<Utc>) -> StoreResult<u64>;
+    /// Unique viewers, likes with each viewer's capped at `cap`, and all likes.
+    async fn show_engagement(&self, show: ShowId, cap: u32) -> StoreResult<(u64, u64, u64)>;
+}
+
 /// Everything clearcast remembers. Both backends implement every method with the same meaning;
 /// `tests/conformance.rs` holds them to it.
 #[async_trait]
-pub trait Store: ShowStore + OrderStore + SupervisionStore + Send + Sync + 'static {
+pub trait Store: ShowStore + OrderStore + SupervisionStore + QualityStore + Send + Sync + 'static {
     /// `sqlite` or `postgres`.
     fn backend(&self) -> &'static str;
     /// A keyed digest of a personal value (HMAC under the store's key): records may carry it to

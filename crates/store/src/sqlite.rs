@@ -76,3 +76,4 @@ crate::sql::impl_store!(SqliteStore, sqlx::Sqlite, "");
 crate::sql_shows::impl_show_store!(SqliteStore, sqlx::Sqlite);
 crate::sql_supervision::impl_supervision_store!(SqliteStore, sqlx::Sqlite, "");
 crate::sql_orders::impl_order_store!(SqliteStore, sqlx::Sqlite, "");
+crate::sql_quality::impl_quality_store!(SqliteStore);

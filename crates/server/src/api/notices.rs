@@ -210,6 +210,7 @@ pub async fn act(
             if m.kind.stops_live() {
                 crate::supervision::stop_live_shows(&state, m.subject, &m, now).await?;
             }
+            crate::quality::refresh_limits(&state).await;
             Some(m.id)
         }
         (ActionKind::MeasureTaken, None) => {

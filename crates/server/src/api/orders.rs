@@ -232,6 +232,8 @@ pub async fn place(
         shipment: None,
         placed_at: now,
         updated_at: now,
+        paid_at: None,
+        shipped_at: None,
         delivered_at: None,
         return_request: None,
     };
@@ -367,6 +369,7 @@ async fn transition(
         ),
         other => other.into(),
     })?;
+    crate::quality::on_order(state, &order).await;
     Ok(order)
 }
 
@@ -715,5 +718,6 @@ pub async fn decide_return(
         }
         other => other.into(),
     })?;
+    crate::quality::on_order(&state, &order).await;
     Ok(Json(order))
 }

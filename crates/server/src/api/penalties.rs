@@ -148,6 +148,7 @@ pub async fn decide_violation(
             }),
         );
         state.store.save_violation(&v, ViolationStatus::Confirmed, record).await?;
+        crate::quality::on_violation(&state, &v);
         let subjects = [Subject::Anchor(v.anchor), Subject::RoomOperator(v.room_operator)];
         crate::supervision::reverse_orphaned_measures(&state, &subjects, json!({"violation_reviewed": v.id}), now)
             .await?;
@@ -171,6 +172,7 @@ pub async fn decide_violation(
         json!({"violation": v.id, "status": v.status, "reason": why}),
     );
     state.store.save_violation(&v, ViolationStatus::Pending, record).await?;
+    crate::quality::on_violation(&state, &v);
     if input.confirm {
         crate::supervision::apply_ladder(
             &state,
@@ -348,7 +350,8 @@ pub async fn decide_appeal(
                         json!({"violation": v.id, "measure": m.id}),
                     );
                     match state.store.save_violation(&v, ViolationStatus::Confirmed, r).await {
-                        Ok(()) | Err(clearcast_store::StoreError::Conflict { .. }) => {}
+                        Ok(()) => crate::quality::on_violation(&state, &v),
+                        Err(clearcast_store::StoreError::Conflict { .. }) => {}
                         Err(e) => return Err(e.into()),
                     }
                 }
@@ -357,5 +360,6 @@ pub async fn decide_appeal(
         crate::supervision::reverse_orphaned_measures(&state, &subjects, json!({"appeal_upheld_on": m.id}), now)
             .await?;
     }
+    crate::quality::refresh_limits(&state).await;
     Ok(Json(MeasureView { status: m.status(now), measure: m }))
 }

@@ -321,5 +321,6 @@ pub async fn verify_inspection(
     let iid: InspectionId = parse_id("iid", &iid)?;
     let (pid, review, entry) = review_of(&state, &caller, &id, "inspection", iid, &input)?;
     let i = state.store.review_inspection(pid, iid, &review, entry).await.map_err(|e| not_found_as(e, "inspection"))?;
+    crate::quality::on_inspection(&state, &i).await;
     Ok(Json(i))
 }

@@ -230,6 +230,11 @@ pub async fn tier_of(state: &AppState, rid: RoomOperatorId, name: String) -> Api
         sales_minor_90d: Some(state.store.room_sales_since(rid, now - Duration::days(90)).await?),
         categories_90d: state.store.room_categories_since(rid, now - Duration::days(90)).await?,
         violation_points_90d: Some(crate::supervision::points_since(state, Subject::RoomOperator(rid), now, 90).await?),
+        reputation: state
+            .quality
+            .book()
+            .reputation(clearcast_domain::reputation::ScoredSubject::RoomOperator(rid), now)
+            .score,
     };
     Ok(TierView { room_operator_id: rid, name, verdict: tier(&inputs, &state.policy.tiers) })
 }

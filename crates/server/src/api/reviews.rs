@@ -105,6 +105,7 @@ pub async fn create(
         text,
     };
     state.store.add_review_entry(order.product, &entry).await?;
+    crate::quality::on_order(&state, &order).await;
     Ok((StatusCode::CREATED, Json(current(&state, order.id).await?)))
 }
 

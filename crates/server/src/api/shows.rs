@@ -394,6 +394,7 @@ pub async fn add_lineup(
         }),
     );
     state.store.lineup_add(&item, record).await?;
+    crate::quality::on_show(&state, show.id).await;
     Ok((StatusCode::CREATED, Json(lineup_view(&state, &item, &r, show.ai_presenter).await?)))
 }
 
@@ -494,6 +495,7 @@ pub async fn start(
     show.start(now).map_err(ApiError::state)?;
     records.push(entry_by(&caller, now, "show.started", show.id, json!({"lineup": products, "roster": show.roster})));
     state.store.save_show(&show, from, records, None).await.map_err(show_conflict)?;
+    crate::quality::on_show(&state, show.id).await;
     Ok(Json(view(&state, &show).await?))
 }
 
@@ -619,6 +621,7 @@ pub async fn end(
     let anchor = entry_by(&caller, now, "records.anchor", show.id, json!("show ended"));
     state.store.save_show(&show, from, records, Some(anchor)).await.map_err(show_conflict)?;
     state.caches.forget_show(show.id);
+    crate::quality::on_show(&state, show.id).await;
     Ok(Json(view(&state, &show).await?))
 }
 
@@ -661,6 +664,7 @@ pub async fn suspend(
     )];
     state.store.save_show(&show, from, records, None).await.map_err(show_conflict)?;
     state.caches.forget_show(show.id);
+    crate::quality::on_show(&state, show.id).await;
     Ok(Json(view(&state, &show).await?))
 }
 

@@ -244,6 +244,9 @@ pub async fn transcript(
         }
         other => other.into(),
     })?;
+    for v in &violations {
+        crate::quality::on_violation(&state, v);
+    }
     let measures = if violations.iter().any(|v| v.status == ViolationStatus::Confirmed) {
         crate::supervision::apply_ladder(
             &state,
