@@ -3,6 +3,7 @@
 
 mod bench;
 mod bench_compliance;
+mod bench_feed;
 mod compliance;
 mod config;
 
@@ -58,6 +59,8 @@ enum BenchCommand {
     FlashSale(bench::FlashSaleArgs),
     /// The speech scanner's MB/s on one core against a naive `str::find` loop, and a 10k-character script.
     Compliance(bench_compliance::ComplianceBenchArgs),
+    /// The top-50 feed with explanations from the live index against a full sort, at 1k/10k/100k shows.
+    Feed(bench_feed::FeedBenchArgs),
 }
 
 #[derive(Subcommand)]
@@ -142,6 +145,7 @@ async fn main() -> Result<()> {
         }
         Command::Bench { command: BenchCommand::FlashSale(args) } => bench::flash_sale(args).await,
         Command::Bench { command: BenchCommand::Compliance(args) } => bench_compliance::run(args),
+        Command::Bench { command: BenchCommand::Feed(args) } => bench_feed::run(args),
         Command::Compliance { command } => compliance::run(command),
         Command::Records { command: RecordsCommand::Archive { before, out, policy, store } } => {
             let out = out.unwrap_or_else(|| store.data_dir.join(format!("archive-{before}.jsonl")));

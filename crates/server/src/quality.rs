@@ -132,6 +132,24 @@ impl Quality {
         self.restand(&touched, now);
     }
 
+    /// Puts a live show in the index with its subjects' current standings.
+    pub fn upsert_live(&self, live: LiveShow, now: DateTime<Utc>) {
+        let subjects: Vec<ScoredSubject> = live
+            .anchors
+            .iter()
+            .map(|a| ScoredSubject::Anchor(*a))
+            .chain(live.products.iter().map(|p| ScoredSubject::Product(*p)))
+            .chain(std::iter::once(ScoredSubject::RoomOperator(live.room)))
+            .collect();
+        self.index_mut().upsert(live);
+        self.restand(&subjects, now);
+    }
+
+    /// New audience or sales figures for a live show.
+    pub fn set_counters(&self, show: ShowId, c: Counters) {
+        self.index_mut().set_counters(show, c);
+    }
+
     /// Drops expired observations and refreshes every live show's standings.
     pub fn tick(&self, now: DateTime<Utc>) {
         self.book().tick(now);
@@ -199,7 +217,7 @@ pub async fn refresh_counters(state: &AppState, show: ShowId) -> ApiResult<()> {
     let cap = state.quality.index().policy().likes_cap_per_viewer;
     let (viewers, likes_capped, likes_raw) = state.store.show_engagement(show, cap).await?;
     let net_sold = state.store.show_net_sold(show).await?;
-    state.quality.index_mut().set_counters(show, Counters { viewers, likes_capped, likes_raw, net_sold });
+    state.quality.set_counters(show, Counters { viewers, likes_capped, likes_raw, net_sold });
     Ok(())
 }
 
@@ -237,15 +255,7 @@ async fn show_entry(state: &AppState, id: ShowId) -> ApiResult<()> {
         merchants,
         counters: Counters { viewers, likes_capped, likes_raw, net_sold },
     };
-    let subjects: Vec<ScoredSubject> = live
-        .anchors
-        .iter()
-        .map(|a| ScoredSubject::Anchor(*a))
-        .chain(live.products.iter().map(|p| ScoredSubject::Product(*p)))
-        .chain(std::iter::once(ScoredSubject::RoomOperator(live.room)))
-        .collect();
-    state.quality.index_mut().upsert(live);
-    state.quality.restand(&subjects, state.clock.now());
+    state.quality.upsert_live(live, state.clock.now());
     Ok(())
 }
 
