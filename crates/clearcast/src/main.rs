@@ -247,6 +247,9 @@ async fn serve(args: ServeArgs) -> Result<()> {
         loop {
             tick.tick().await;
             clearcast_server::quality::refresh_limits(&ranker).await;
+            if let Err(e) = clearcast_server::quality::sync_live(&ranker).await {
+                tracing::warn!(error = %e.detail, "syncing live shows into the feed failed");
+            }
             ranker.quality.tick(ranker.clock.now());
         }
     });

@@ -290,6 +290,33 @@ pub async fn refresh_limits(state: &AppState) {
     }
 }
 
+/// Brings the set of live shows in line with the store: shows that went live on another node join,
+/// shows that ended elsewhere leave. Entries already held keep their counters.
+pub async fn sync_live(state: &AppState) -> ApiResult<()> {
+    let mut live = std::collections::HashSet::new();
+    let mut page = PageRequest { after: None, limit: 200 };
+    loop {
+        let p =
+            state.store.list_shows(&ShowFilter { status: Some(ShowStatus::Live), room_operator: None }, &page).await?;
+        for s in &p.items {
+            live.insert(s.id);
+            if !state.quality.index().contains(s.id) {
+                show_entry(state, s.id).await?;
+            }
+        }
+        match p.next_cursor {
+            Some(c) => page.after = Some(c),
+            None => break,
+        }
+    }
+    let gone: Vec<ShowId> = state.quality.index().show_ids().into_iter().filter(|id| !live.contains(id)).collect();
+    let mut ix = state.quality.index_mut();
+    for id in gone {
+        ix.remove(id);
+    }
+    Ok(())
+}
+
 /// Rebuilds the book and the index from the store (at start).
 pub async fn rebuild(state: &AppState) -> ApiResult<()> {
     let now = state.clock.now();

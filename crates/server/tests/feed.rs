@@ -406,3 +406,26 @@ async fn a_policy_reload_swaps_weights_and_a_bad_file_leaves_the_old_policy() {
         assert_eq!(app.get("/api/v1/feed/policy", None).await.body["feed"]["score_floor"], 3.5, "the old policy stays");
     }
 }
+
+#[tokio::test]
+async fn a_second_node_picks_up_shows_that_go_live_or_end_elsewhere() {
+    let app = TestApp::spawn_demo().await;
+    // Another node on the same store, started before anything went live there.
+    let other = clearcast_server::AppState::new(
+        app.state.store.clone(),
+        clearcast_domain::policy::Policy::default_policy(),
+        app.clock.clone(),
+    );
+    assert_eq!(other.quality.index().len(), 0);
+    clearcast_server::quality::sync_live(&other).await.unwrap();
+    assert_eq!(other.quality.index().len(), 2);
+    let room = app.login("xingguang", "room-demo-pass").await;
+    let live = app.get("/api/v1/shows?status=live", None).await;
+    let ended = s(&live.body["items"][0]["id"]);
+    assert_eq!(app.post(&format!("/api/v1/shows/{ended}/end"), Some(&room), json!({})).await.status, 200);
+    assert_eq!(other.quality.index().len(), 2, "the other node has not looked yet");
+    clearcast_server::quality::sync_live(&other).await.unwrap();
+    let ids = other.quality.index().show_ids();
+    assert_eq!(ids.len(), 1);
+    assert_ne!(ids[0].to_string(), ended);
+}

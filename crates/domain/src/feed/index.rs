@@ -108,6 +108,11 @@ impl FeedIndex {
         self.shows.contains_key(&id)
     }
 
+    /// Every live show held.
+    pub fn show_ids(&self) -> Vec<ShowId> {
+        self.shows.keys().copied().collect()
+    }
+
     /// Every subject some live show depends on.
     pub fn subjects(&self) -> Vec<ScoredSubject> {
         self.by_subject.keys().copied().collect()
