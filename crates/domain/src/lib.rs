@@ -18,6 +18,7 @@ pub mod feed;
 pub mod gate;
 pub mod id_number;
 pub mod ids;
+pub mod ledger;
 pub mod lineup;
 pub mod money;
 pub mod notice;

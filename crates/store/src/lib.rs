@@ -12,6 +12,7 @@ pub mod crypto;
 mod error;
 mod postgres;
 mod sql;
+mod sql_ledger;
 mod sql_orders;
 mod sql_quality;
 mod sql_shows;
@@ -357,10 +358,45 @@ pub trait QualityStore: Send + Sync {
     async fn show_engagement(&self, show: ShowId, cap: u32) -> StoreResult<(u64, u64, u64)>;
 }
 
+/// The safety net's ledger (see `clearcast_domain::ledger` for the rules).
+#[async_trait]
+pub trait LedgerStore: Send + Sync {
+    /// Posts independent batches in one database transaction (group commit). Each batch is
+    /// applied whole or refused whole, in order, against the balances the earlier ones left; a
+    /// batch whose ids were all applied before is a replay and moves nothing.
+    async fn post_batches(
+        &self,
+        batches: &[Vec<clearcast_domain::ledger::Transfer>],
+    ) -> StoreResult<Vec<Result<clearcast_domain::ledger::Posted, clearcast_domain::ledger::LedgerError>>>;
+    /// Posts one batch, all or nothing.
+    async fn post_transfers(
+        &self,
+        batch: Vec<clearcast_domain::ledger::Transfer>,
+    ) -> StoreResult<Result<clearcast_domain::ledger::Posted, clearcast_domain::ledger::LedgerError>> {
+        let mut r = self.post_batches(&[batch]).await?;
+        r.pop().ok_or_else(|| StoreError::Corrupt("a posted batch returned no outcome".into()))
+    }
+    /// Every account that was ever used, with its balance.
+    async fn ledger_balances(&self) -> StoreResult<Vec<(clearcast_domain::ledger::AccountCode, i64)>>;
+    /// One account's balance (0 if never used).
+    async fn ledger_balance(&self, account: &clearcast_domain::ledger::AccountCode) -> StoreResult<i64>;
+    /// An account's transfers, oldest first after sequence number `after`.
+    async fn account_transfers(
+        &self,
+        account: &clearcast_domain::ledger::AccountCode,
+        after: i64,
+        limit: u32,
+    ) -> StoreResult<Vec<(i64, clearcast_domain::ledger::Transfer)>>;
+    /// Transfers applied in all.
+    async fn ledger_transfer_count(&self) -> StoreResult<u64>;
+}
+
 /// Everything clearcast remembers. Both backends implement every method with the same meaning;
 /// `tests/conformance.rs` holds them to it.
 #[async_trait]
-pub trait Store: ShowStore + OrderStore + SupervisionStore + QualityStore + Send + Sync + 'static {
+pub trait Store:
+    ShowStore + OrderStore + SupervisionStore + QualityStore + LedgerStore + Send + Sync + 'static
+{
     /// `sqlite` or `postgres`.
     fn backend(&self) -> &'static str;
     /// A keyed digest of a personal value (HMAC under the store's key): records may carry it to

@@ -1,0 +1,30 @@
+-- The safety net's double-entry ledger. Balances are kept per account and change only with a
+-- transfer in the same transaction; money-holding accounts may never go below zero (the CHECK is
+-- the last line behind the application's own check). Transfers are never changed or removed.
+CREATE TABLE ledger_accounts (
+    code     TEXT PRIMARY KEY,
+    kind     TEXT NOT NULL,
+    currency TEXT NOT NULL,
+    balance  BIGINT NOT NULL,
+    CHECK (balance >= 0 OR kind IN ('external_cash', 'receivable'))
+);
+CREATE TABLE ledger_transfers (
+    seq       BIGSERIAL PRIMARY KEY,
+    id        TEXT NOT NULL UNIQUE,
+    debit     TEXT NOT NULL REFERENCES ledger_accounts(code),
+    credit    TEXT NOT NULL REFERENCES ledger_accounts(code),
+    amount    BIGINT NOT NULL CHECK (amount > 0),
+    currency  TEXT NOT NULL,
+    kind      TEXT NOT NULL,
+    reference TEXT,
+    at        TIMESTAMPTZ NOT NULL,
+    CHECK (debit <> credit)
+);
+CREATE INDEX ledger_transfers_debit ON ledger_transfers(debit, seq);
+CREATE INDEX ledger_transfers_credit ON ledger_transfers(credit, seq);
+CREATE FUNCTION ledger_transfers_immutable() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN RAISE EXCEPTION 'transfers are immutable'; END $$;
+CREATE TRIGGER ledger_transfers_no_change BEFORE UPDATE OR DELETE ON ledger_transfers
+    FOR EACH ROW EXECUTE FUNCTION ledger_transfers_immutable();
+CREATE TRIGGER ledger_transfers_no_truncate BEFORE TRUNCATE ON ledger_transfers
+    FOR EACH STATEMENT EXECUTE FUNCTION ledger_transfers_immutable();
