@@ -4,6 +4,7 @@
 mod bench;
 mod bench_compliance;
 mod bench_feed;
+mod bench_ledger;
 mod compliance;
 mod config;
 
@@ -61,6 +62,8 @@ enum BenchCommand {
     Compliance(bench_compliance::ComplianceBenchArgs),
     /// The top-50 feed with explanations from the live index against a full sort, at 1k/10k/100k shows.
     Feed(bench_feed::FeedBenchArgs),
+    /// Ledger transfers per second through the store, group commit against one transaction each.
+    Ledger(bench_ledger::LedgerBenchArgs),
 }
 
 #[derive(Subcommand)]
@@ -146,6 +149,7 @@ async fn main() -> Result<()> {
         Command::Bench { command: BenchCommand::FlashSale(args) } => bench::flash_sale(args).await,
         Command::Bench { command: BenchCommand::Compliance(args) } => bench_compliance::run(args),
         Command::Bench { command: BenchCommand::Feed(args) } => bench_feed::run(args),
+        Command::Bench { command: BenchCommand::Ledger(args) } => bench_ledger::run(args).await,
         Command::Compliance { command } => compliance::run(command),
         Command::Records { command: RecordsCommand::Archive { before, out, policy, store } } => {
             let out = out.unwrap_or_else(|| store.data_dir.join(format!("archive-{before}.jsonl")));

@@ -69,7 +69,7 @@ impl Quality {
     /// error (unreadable, does not parse, a negative weight…) the policy in force stays.
     pub fn reload(&self, now: DateTime<Utc>) -> Result<std::path::PathBuf, String> {
         let Some(path) = self.source() else {
-            return Err("the server runs the embedded default policy; start it with --policy FILE to reload".into());
+            return Err("no policy file was given at start".into());
         };
         let text = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
         let p = clearcast_domain::policy::Policy::parse(&text).map_err(|e| format!("{}: {e}", path.display()))?;

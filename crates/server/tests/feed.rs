@@ -232,7 +232,9 @@ async fn quality_flow(app: &TestApp) {
     let loud = app.get(&format!("/api/v1/anchors/{}/reputation", w.loud_anchor), None).await;
     assert_eq!(loud.body["status"], "published", "{}", loud.body);
     let (gs, ls) = (good.body["score"].as_f64().unwrap(), loud.body["score"].as_f64().unwrap());
-    assert!(gs > 4.0 && ls < gs - 1.0, "good {gs}, loud {ls}");
+    // Two anchors only: each is smoothed towards the other, so the gap is narrower than the raw
+    // ratings (5 against 1-2), but the order is clear.
+    assert!(gs > 3.0 && ls < gs - 0.3, "good {gs}, loud {ls}");
     let comp = |r: &Value, c: &str| {
         r["components"].as_array().unwrap().iter().find(|x| x["component"] == c).unwrap()["value"].as_f64().unwrap()
     };
@@ -376,7 +378,8 @@ async fn bad_feed_and_reputation_requests_get_clear_answers() {
     assert_eq!(app.post(&format!("/api/v1/shows/{show}/likes"), None, json!({"count": 1})).await.status, 401);
     let op = app.login("operator", "operator-demo-pass").await;
     let r = app.post("/api/v1/feed/policy/reload", Some(&op), json!({})).await;
-    assert_eq!((r.status, r.code()), (422, "invalid_policy"), "{}", r.body);
+    assert_eq!((r.status, r.code()), (409, "no_policy_file"), "{}", r.body);
+    assert_eq!(app.get("/api/v1/feed/explain?show=abc", None).await.field(), "show");
     assert_eq!(app.post("/api/v1/feed/policy/reload", Some(&consumer), json!({})).await.status, 403);
     let p = app.get("/api/v1/feed/policy", None).await;
     assert_eq!(p.body["feed"]["weights"]["anchor"], 0.35);
@@ -389,11 +392,27 @@ async fn a_policy_reload_swaps_weights_and_a_bad_file_leaves_the_old_policy() {
     let dir = clearcast_store::testing::TempDir::new().unwrap();
     let file = dir.path.join("policy.toml");
     let base = clearcast_domain::policy::DEFAULT_POLICY_TOML;
-    std::fs::write(&file, base.replace("score_floor = 3.0", "score_floor = 3.5")).unwrap();
+    let consumer = app.login("consumer", "consumer-demo-pass").await;
+    let live = app.get("/api/v1/shows?status=live", None).await;
+    let show = s(&live.body["items"][0]["id"]);
+    let l = app.post(&format!("/api/v1/shows/{show}/likes"), Some(&consumer), json!({"count": 8})).await;
+    assert_eq!(l.body["likes_counted"], 8, "{}", l.body);
+    std::fs::write(
+        &file,
+        base.replace("score_floor = 3.0", "score_floor = 3.5")
+            .replace("likes_cap_per_viewer = 10", "likes_cap_per_viewer = 5"),
+    )
+    .unwrap();
     app.state.quality.set_source(file.clone());
     let r = app.post("/api/v1/feed/policy/reload", Some(&op), json!({})).await;
     assert_eq!(r.status, 200, "{}", r.body);
     assert_eq!(r.body["feed"]["score_floor"], 3.5);
+    assert_eq!(r.body["reload_applies"], json!(["feed", "reputation"]));
+    // Likes already given are recounted under the new cap.
+    let ex = app.get(&format!("/api/v1/feed/explain?show={show}"), None).await;
+    let eng =
+        ex.body["why"]["components"].as_array().unwrap().iter().find(|c| c["name"] == "engagement").unwrap().clone();
+    assert!(s(&eng["input"]).contains("5 likes counted (capped at 5"), "{eng}");
     for (bad, needle) in [
         (base.replace("engagement = 0.2\n", "engagement = -0.2\n"), "feed.weights.engagement"),
         (base.replace("lineup = 0.25", "lineup = \"high\""), "lineup"),

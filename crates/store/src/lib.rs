@@ -348,7 +348,7 @@ pub trait QualityStore: Send + Sync {
     async fn confirmed_violations_since(&self, since: DateTime<Utc>) -> StoreResult<Vec<Violation>>;
     /// Inspections an operator has reviewed.
     async fn reviewed_inspections(&self) -> StoreResult<Vec<Inspection>>;
-    /// Orders of a show that are paid and neither cancelled nor refunded.
+    /// Buyers with an order in the show that is paid and neither cancelled nor refunded.
     async fn show_net_sold(&self, show: ShowId) -> StoreResult<u64>;
     /// Records that a signed-in account watches a show; true the first time.
     async fn record_view(&self, show: ShowId, account: AccountId, at: DateTime<Utc>) -> StoreResult<bool>;

@@ -47,7 +47,13 @@ crate::sql_shows::impl_show_store!(PgStore, sqlx::Postgres);
 crate::sql_supervision::impl_supervision_store!(PgStore, sqlx::Postgres, " FOR UPDATE");
 crate::sql_orders::impl_order_store!(PgStore, sqlx::Postgres, " FOR UPDATE");
 crate::sql_quality::impl_quality_store!(PgStore);
-crate::sql_ledger::impl_ledger_store!(PgStore, " FOR UPDATE");
+crate::sql_ledger::impl_ledger_store!(
+    PgStore,
+    " FOR UPDATE",
+    "jsonb_array_elements_text($1::jsonb)",
+    "jsonb_array_elements($1::jsonb)",
+    "CAST(value ->> 'at' AS TIMESTAMPTZ)"
+);
 
 /// Hides the password of a database URL for logs.
 pub fn redact_url(url: &str) -> String {

@@ -4,11 +4,13 @@
 //! Group commit: `post_batches` takes many independent batches and writes them in one database
 //! transaction with a handful of statements — the accounts they touch are created if new, locked
 //! (PostgreSQL) and read once, every batch is checked in memory in order by the domain's rules,
-//! and the balances and transfers of the accepted ones are written with multi-row statements.
+//! and the balances and transfers of the accepted ones are written with one statement each. The
+//! backends differ only in how a JSON parameter becomes rows (`$strs`, `$objs`) and in reading a
+//! timestamp out of it (`$ts`).
 
 /// Instantiates [`crate::LedgerStore`] for a backend.
 macro_rules! impl_ledger_store {
-    ($ty:ty, $lock:literal) => {
+    ($ty:ty, $lock:literal, $strs:literal, $objs:literal, $ts:literal) => {
         use clearcast_domain::ledger::{AccountCode, LedgerError, Posted, Transfer, TransferId};
 
         fn transfer_from(row: &DbRow) -> StoreResult<Transfer> {
@@ -35,48 +37,34 @@ macro_rules! impl_ledger_store {
                 let accounts: Vec<AccountCode> = accounts.into_iter().collect();
                 let ids: Vec<&str> = batches.iter().flatten().map(|t| t.id.as_str()).collect();
                 let mut tx = self.begin().await?;
-                for chunk in accounts.chunks(500) {
-                    let values = (0..chunk.len())
-                        .map(|i| format!("(${}, ${}, ${}, 0)", 3 * i + 1, 3 * i + 2, 3 * i + 3))
-                        .collect::<Vec<_>>()
-                        .join(", ");
-                    let sql = format!(
-                        "INSERT INTO ledger_accounts (code, kind, currency, balance) VALUES {values} ON CONFLICT (code) DO NOTHING"
-                    );
-                    let mut q = sqlx::query(&sql);
-                    for a in chunk {
-                        q = q.bind(a.to_string()).bind(a.kind.as_str()).bind("CNY");
-                    }
-                    q.execute(&mut *tx).await?;
-                }
+                // Lists travel as one JSON parameter each: the database unpacks them in C, where
+                // binding thousands of parameters one by one costs more than the writes.
+                let codes = serde_json::Value::from(accounts.iter().map(|a| a.to_string()).collect::<Vec<_>>()).to_string();
+                let rows: Vec<serde_json::Value> =
+                    accounts.iter().map(|a| serde_json::json!({"code": a.to_string(), "kind": a.kind.as_str()})).collect();
+                sqlx::query(&format!(
+                    "INSERT INTO ledger_accounts (code, kind, currency, balance) \
+                     SELECT value ->> 'code', value ->> 'kind', 'CNY', 0 FROM {} WHERE true ON CONFLICT (code) DO NOTHING",
+                    $objs
+                ))
+                .bind(serde_json::Value::from(rows).to_string())
+                .execute(&mut *tx)
+                .await?;
                 // Locked in code order, so two group commits can never wait on each other in a circle.
                 let mut balances: HashMap<AccountCode, i64> = HashMap::new();
-                for chunk in accounts.chunks(500) {
-                    let params = (1..=chunk.len()).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ");
-                    let sql = format!(
-                        "SELECT code, balance FROM ledger_accounts WHERE code IN ({params}) ORDER BY code{}",
-                        $lock
-                    );
-                    let mut q = sqlx::query(&sql);
-                    for a in chunk {
-                        q = q.bind(a.to_string());
-                    }
-                    for row in q.fetch_all(&mut *tx).await? {
-                        balances.insert(parse(&row.try_get::<String, _>("code")?)?, row.try_get("balance")?);
-                    }
+                let sql = format!(
+                    "SELECT code, balance FROM ledger_accounts WHERE code IN (SELECT value FROM {}) ORDER BY code{}",
+                    $strs, $lock
+                );
+                for row in sqlx::query(&sql).bind(&codes).fetch_all(&mut *tx).await? {
+                    balances.insert(parse(&row.try_get::<String, _>("code")?)?, row.try_get("balance")?);
                 }
                 let mut known: HashMap<TransferId, Transfer> = HashMap::new();
-                for chunk in ids.chunks(500) {
-                    let params = (1..=chunk.len()).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ");
-                    let sql = format!("SELECT {TRANSFER_COLS} FROM ledger_transfers WHERE id IN ({params})");
-                    let mut q = sqlx::query(&sql);
-                    for id in chunk {
-                        q = q.bind(*id);
-                    }
-                    for row in q.fetch_all(&mut *tx).await? {
-                        let t = transfer_from(&row)?;
-                        known.insert(t.id.clone(), t);
-                    }
+                let id_list = serde_json::Value::from(ids).to_string();
+                let sql = format!("SELECT {TRANSFER_COLS} FROM ledger_transfers WHERE id IN (SELECT value FROM {})", $strs);
+                for row in sqlx::query(&sql).bind(&id_list).fetch_all(&mut *tx).await? {
+                    let t = transfer_from(&row)?;
+                    known.insert(t.id.clone(), t);
                 }
                 let mut out = Vec::with_capacity(batches.len());
                 let mut delta: BTreeMap<AccountCode, i64> = BTreeMap::new();
@@ -103,46 +91,42 @@ macro_rules! impl_ledger_store {
                         }
                     });
                 }
-                let changed: Vec<(AccountCode, i64)> = delta.into_iter().filter(|(_, d)| *d != 0).collect();
-                for chunk in changed.chunks(200) {
-                    let cases = (0..chunk.len())
-                        .map(|i| format!("WHEN ${} THEN CAST(${} AS BIGINT)", 2 * i + 1, 2 * i + 2))
-                        .collect::<Vec<_>>()
-                        .join(" ");
-                    let list = (0..chunk.len()).map(|i| format!("${}", 2 * i + 1)).collect::<Vec<_>>().join(", ");
-                    let sql = format!(
-                        "UPDATE ledger_accounts SET balance = balance + CASE code {cases} END WHERE code IN ({list})"
-                    );
-                    let mut q = sqlx::query(&sql);
-                    for (a, d) in chunk {
-                        q = q.bind(a.to_string()).bind(*d);
-                    }
-                    q.execute(&mut *tx).await?;
+                let changed: Vec<serde_json::Value> = delta
+                    .into_iter()
+                    .filter(|(_, d)| *d != 0)
+                    .map(|(a, d)| serde_json::json!({"code": a.to_string(), "d": d}))
+                    .collect();
+                if !changed.is_empty() {
+                    sqlx::query(&format!(
+                        "UPDATE ledger_accounts SET balance = balance + v.d FROM \
+                         (SELECT value ->> 'code' AS code, CAST(value ->> 'd' AS BIGINT) AS d FROM {}) AS v \
+                         WHERE ledger_accounts.code = v.code",
+                        $objs
+                    ))
+                    .bind(serde_json::Value::from(changed).to_string())
+                    .execute(&mut *tx)
+                    .await?;
                 }
-                for chunk in fresh.chunks(400) {
-                    let values = (0..chunk.len())
-                        .map(|i| {
-                            let b = 8 * i;
-                            format!("(${}, ${}, ${}, ${}, ${}, ${}, ${}, ${})", b + 1, b + 2, b + 3, b + 4, b + 5, b + 6, b + 7, b + 8)
+                if !fresh.is_empty() {
+                    let rows: Vec<serde_json::Value> = fresh
+                        .iter()
+                        .map(|t| {
+                            Ok(serde_json::json!({
+                                "id": t.id.as_str(), "debit": t.debit.to_string(), "credit": t.credit.to_string(),
+                                "amount": t.amount, "currency": t.currency.code(), "kind": enum_str(&t.kind)?,
+                                "reference": t.reference, "at": t.at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
+                            }))
                         })
-                        .collect::<Vec<_>>()
-                        .join(", ");
-                    let sql = format!(
-                        "INSERT INTO ledger_transfers (id, debit, credit, amount, currency, kind, reference, at) VALUES {values}"
-                    );
-                    let mut q = sqlx::query(&sql);
-                    for t in chunk {
-                        q = q
-                            .bind(t.id.as_str())
-                            .bind(t.debit.to_string())
-                            .bind(t.credit.to_string())
-                            .bind(t.amount)
-                            .bind(t.currency.code())
-                            .bind(enum_str(&t.kind)?)
-                            .bind(t.reference.clone())
-                            .bind(t.at);
-                    }
-                    q.execute(&mut *tx).await?;
+                        .collect::<StoreResult<_>>()?;
+                    sqlx::query(&format!(
+                        "INSERT INTO ledger_transfers (id, debit, credit, amount, currency, kind, reference, at) \
+                         SELECT value ->> 'id', value ->> 'debit', value ->> 'credit', CAST(value ->> 'amount' AS BIGINT), \
+                         value ->> 'currency', value ->> 'kind', value ->> 'reference', {} FROM {}",
+                        $ts, $objs
+                    ))
+                    .bind(serde_json::Value::from(rows).to_string())
+                    .execute(&mut *tx)
+                    .await?;
                 }
                 tx.commit().await?;
                 Ok(out)

@@ -60,7 +60,7 @@ macro_rules! impl_quality_store {
 
             async fn show_net_sold(&self, show: ShowId) -> StoreResult<u64> {
                 let n: i64 = sqlx::query_scalar(
-                    "SELECT COUNT(*) FROM orders WHERE show_id = $1 AND status IN ('paid', 'shipped', 'delivered', 'completed')",
+                    "SELECT COUNT(DISTINCT consumer_id) FROM orders WHERE show_id = $1 AND status IN ('paid', 'shipped', 'delivered', 'completed')",
                 )
                 .bind(show.to_string())
                 .fetch_one(self.reader())

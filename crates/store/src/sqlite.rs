@@ -39,6 +39,9 @@ impl SqliteStore {
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Full)
             .foreign_keys(true)
+            // 64 MiB of page cache per connection (SQLite's default is 2 MiB): the ledger's and
+            // the orders' indexes take writes at random places, and a cache miss is a syscall.
+            .pragma("cache_size", "-65536")
             .busy_timeout(Duration::from_secs(5));
         let writer = SqlitePoolOptions::new()
             .max_connections(1)
@@ -77,4 +80,4 @@ crate::sql_shows::impl_show_store!(SqliteStore, sqlx::Sqlite);
 crate::sql_supervision::impl_supervision_store!(SqliteStore, sqlx::Sqlite, "");
 crate::sql_orders::impl_order_store!(SqliteStore, sqlx::Sqlite, "");
 crate::sql_quality::impl_quality_store!(SqliteStore);
-crate::sql_ledger::impl_ledger_store!(SqliteStore, "");
+crate::sql_ledger::impl_ledger_store!(SqliteStore, "", "json_each($1)", "json_each($1)", "value ->> 'at'");

@@ -65,7 +65,7 @@ pub struct FeedPolicy {
     pub like_weight: f64,
     /// Engagement (viewers + weighted likes) that earns full marks, on a log scale.
     pub engagement_full: f64,
-    /// Net conversion (paid orders not refunded per viewer) that earns full marks.
+    /// Net conversion (buyers with a paid order not refunded, per viewer) that earns full marks.
     pub conversion_full: f64,
     /// Rank multiplier while a traffic-limit measure is in force on an anchor or the room.
     pub traffic_limit_factor: f64,
@@ -134,6 +134,9 @@ impl FeedPolicy {
         if !(self.like_weight.is_finite() && self.like_weight >= 0.0) {
             return Err("feed.like_weight must be a number >= 0".into());
         }
+        if self.likes_cap_per_viewer == 0 {
+            return Err("feed.likes_cap_per_viewer must be at least 1".into());
+        }
         if self.merchant_cap == 0 || self.merchant_cap_top == 0 {
             return Err("feed.merchant_cap and feed.merchant_cap_top must be at least 1".into());
         }
@@ -159,7 +162,8 @@ pub struct Counters {
     pub likes_capped: u64,
     /// All likes.
     pub likes_raw: u64,
-    /// Paid orders not cancelled or refunded.
+    /// Buyers with a paid order neither cancelled nor refunded (buyers, not orders: one buyer's
+    /// ten orders convert one viewer).
     pub net_sold: u64,
 }
 
@@ -306,7 +310,7 @@ pub fn quality_first(anchors: &[Standing], lineup: &[Standing], c: Counters, lim
         comp(
             "conversion",
             format!(
-                "{} paid orders not refunded / {} viewers = {:.3}; full marks at {}",
+                "{} buyers with a paid order not refunded / {} viewers = {:.3}; full marks at {}",
                 c.net_sold, c.viewers, n.conversion, p.conversion_full
             ),
             n.conv_value,

@@ -65,8 +65,10 @@ pub fn order_contributions(
         let late = shipped - paid > Duration::hours(i64::from(p.late_shipment_hours));
         seen.push((Observed::Shipped { late }, shipped));
     }
+    let mut not_as_described = false;
     if let Some(r) = &order.return_request {
         if r.status == ReturnStatus::Refunded && order.status == OrderStatus::Refunded {
+            not_as_described = r.kind == ReturnKind::NotAsDescribed;
             let at = r.decided_at.unwrap_or(r.requested_at);
             match r.kind {
                 ReturnKind::Quality => seen.push((Observed::QualityReturn, at)),
@@ -76,6 +78,10 @@ pub fn order_contributions(
         }
     }
     if let Some((r, at)) = review {
+        // An accepted not-as-described return is the seller's own admission that the goods did
+        // not match what was said: it overrides the buyer's earlier as-described and explanation
+        // stars, which were given before they knew.
+        let r = if not_as_described { Ratings { as_described: 1, explanation: 1, ..r } } else { r };
         for (c, stars) in [
             (Component::ProductQuality, r.product_quality),
             (Component::AsDescribed, r.as_described),
@@ -254,12 +260,23 @@ impl Book {
         self.subjects.get(&s).map(|x| x.scaled(f)).unwrap_or_default()
     }
 
-    /// The group means a subject is smoothed towards, as of now.
+    /// The means a subject is smoothed towards, as of now: its group's, without the subject
+    /// itself (its own observations must not vouch for themselves; a product alone in its
+    /// category is smoothed towards the policy's defaults).
     pub fn priors(&self, s: ScoredSubject, now: DateTime<Utc>) -> Priors {
         let group = (s.kind(), self.categories.get(&s).copied());
+        let mut g = self.groups.get(&group).cloned().unwrap_or_default();
+        if let Some(own) = self.subjects.get(&s) {
+            for (a, b) in g.acc.iter_mut().zip(own.acc.iter()) {
+                a.w = (a.w - b.w).max(0.0);
+                a.wx = (a.wx - b.wx).max(0.0);
+                if a.w < 1e-9 {
+                    a.w = 0.0;
+                }
+            }
+        }
         let f = self.weight(now).recip();
-        let g = self.groups.get(&group).map(|x| x.scaled(f)).unwrap_or_default();
-        Priors::from_group(&g, &self.policy)
+        Priors::from_group(&g.scaled(f), &self.policy)
     }
 
     /// A subject's reputation as of now, with its breakdown.
@@ -364,12 +381,17 @@ mod tests {
         let n = b.reputation(ScoredSubject::Product(newbie), t(0));
         assert_eq!(n.status, ScoreStatus::NoScoreYet);
         assert_eq!(n.score, None);
-        // Category mean of quality ratings: (5×5 + 1) / 6 = 26/6; the newbie's one 1-star is
-        // smoothed with 5 pseudo-ratings of it: (5 × 26/6 + 1) / 6.
+        // The rest of the category rated quality 5 (five ratings); the newbie's one 1-star is
+        // smoothed with 5 pseudo-ratings of that: (5 × 5 + 1) / 6.
         let pq = n.components.iter().find(|c| c.component == Component::ProductQuality).unwrap();
-        let expect = (5.0 * 26.0 / 6.0 + 1.0) / 6.0;
+        assert_eq!(pq.prior, Some(5.0));
+        let expect = (5.0 * 5.0 + 1.0) / 6.0;
         assert!((pq.value - expect).abs() < 1e-3, "{} vs {expect}", pq.value);
         assert_eq!(r.kind, SubjectKind::Product);
+        // The good product is smoothed towards the others' mean (the newbie's 1), not its own 5.
+        let gq = r.components.iter().find(|c| c.component == Component::ProductQuality).unwrap();
+        assert_eq!(gq.prior, Some(1.0));
+        assert!((gq.value - (5.0 * 1.0 + 25.0) / 10.0).abs() < 1e-3);
         let _ = MerchantId::generate();
     }
 }

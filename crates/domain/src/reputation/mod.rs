@@ -3,9 +3,10 @@
 //!
 //! Every input is an observation with a time. Its weight halves every `half_life_days` and it
 //! drops out after `window_days`. Each component (a review dimension, a return rate, violation
-//! points…) is smoothed towards the mean of the subject's group (products of the same category;
-//! all anchors, merchants or room operators) with `prior_strength` pseudo-observations, so three
-//! lucky reviews cannot beat three hundred good ones. The score is the weighted mean of the
+//! points…) is smoothed towards the mean of the rest of the subject's group (other products of
+//! the same category; all other anchors, merchants or room operators; the policy's defaults when
+//! there are none) with `prior_strength` pseudo-observations, so three lucky reviews cannot beat
+//! three hundred good ones. The score is the weighted mean of the
 //! components, and it is published only after `min_delivered_orders` delivered orders; before
 //! that the subject has "no score yet" (the feed then treats it as a newcomer).
 //!
@@ -16,7 +17,8 @@
 //! Choices made where the issue is silent: a return counts once the seller (or an operator)
 //! accepts it, not when it is requested (a refused return is no evidence); a shipment is late
 //! when it leaves more than `late_shipment_hours` after payment; an inspection counts when an
-//! operator has verified the report.
+//! operator has verified the report; an accepted not-as-described return turns that order's
+//! as-described and explanation stars into 1.
 
 pub mod book;
 

@@ -14,7 +14,7 @@ use clearcast_domain::reputation::ReputationPolicy;
 use clearcast_domain::show::ShowStatus;
 use serde::{Deserialize, Serialize};
 
-use crate::api::{entry_by, shows};
+use crate::api::entry_by;
 use crate::auth::{Caller, MaybeCaller};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{parse_id, ApiJson, ApiQuery};
@@ -166,7 +166,8 @@ pub async fn explain(
     let Some(raw) = q.show else {
         return Err(ApiError::invalid("show", "required", "name the show: ?show=shw_…"));
     };
-    let show = shows::load(&state, &raw).await?;
+    let sid: ShowId = parse_id("show", &raw)?;
+    let show = state.store.get_show(sid).await?.ok_or_else(|| ApiError::not_found("show"))?;
     let (placed, live) = {
         let ix = state.quality.index();
         (ix.explain(show.id, kind), ix.len())
@@ -196,6 +197,9 @@ pub struct FeedPolicyView {
     pub reputation: ReputationPolicy,
     /// The file it was read from (none: the embedded default).
     pub source: Option<String>,
+    /// What a reload applies: only these two sections; every other section of the file needs a
+    /// restart.
+    pub reload_applies: [&'static str; 2],
 }
 
 fn policy_view(state: &AppState) -> FeedPolicyView {
@@ -203,6 +207,7 @@ fn policy_view(state: &AppState) -> FeedPolicyView {
         feed: state.quality.index().policy().clone(),
         reputation: state.quality.book().policy().clone(),
         source: state.quality.source().map(|p| p.display().to_string()),
+        reload_applies: ["feed", "reputation"],
     }
 }
 
@@ -216,12 +221,25 @@ pub async fn policy(State(state): State<AppState>) -> Json<FeedPolicyView> {
 /// (operators). A file that does not parse, or has a negative weight, is refused with the
 /// reason and the policy in force stays.
 #[utoipa::path(post, path = "/api/v1/feed/policy/reload", tag = "feed", security(("bearer" = [])),
-    responses((status = 200, body = FeedPolicyView), (status = 403, body = crate::error::Problem), (status = 422, body = crate::error::Problem)))]
+    responses((status = 200, body = FeedPolicyView), (status = 403, body = crate::error::Problem), (status = 409, body = crate::error::Problem),
+              (status = 422, body = crate::error::Problem)))]
 pub async fn reload(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<FeedPolicyView>> {
     caller.require(&[Role::Operator], "reload the feed policy")?;
     let now = state.clock.now();
+    if state.quality.source().is_none() {
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "no_policy_file",
+            "the server runs the embedded default policy; start it with --policy FILE to reload",
+        ));
+    }
     let path =
         state.quality.reload(now).map_err(|e| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_policy", e))?;
+    // Counted likes depend on the cap: recount every live show's audience under the new policy.
+    let live = state.quality.index().show_ids();
+    for id in live {
+        crate::quality::refresh_counters(&state, id).await?;
+    }
     let v = policy_view(&state);
     state
         .store
@@ -263,7 +281,7 @@ pub struct AudienceView {
 }
 
 async fn live_show_for(state: &AppState, caller: &Caller, id: &str) -> ApiResult<ShowId> {
-    caller.require(&[Role::Consumer], "count as a viewer (consumer accounts)")?;
+    caller.require(&[Role::Consumer], "watch and like shows")?;
     let sid: ShowId = parse_id("id", id)?;
     let show = state.store.get_show(sid).await?.ok_or_else(|| ApiError::not_found("show"))?;
     if show.status != ShowStatus::Live {
