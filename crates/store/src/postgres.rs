@@ -52,7 +52,7 @@ crate::sql_ledger::impl_ledger_store!(
     " FOR UPDATE",
     "jsonb_array_elements_text($1::jsonb)",
     "jsonb_array_elements($1::jsonb)",
-    "CAST(value ->> 'at' AS TIMESTAMPTZ)"
+    "CAST(value ->> 8 AS TIMESTAMPTZ)"
 );
 
 /// Hides the password of a database URL for logs.

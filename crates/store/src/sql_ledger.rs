@@ -108,23 +108,33 @@ macro_rules! impl_ledger_store {
                     .await?;
                 }
                 if !fresh.is_empty() {
-                    let rows: Vec<serde_json::Value> = fresh
-                        .iter()
-                        .map(|t| {
-                            Ok(serde_json::json!({
-                                "id": t.id.as_str(), "debit": t.debit.to_string(), "credit": t.credit.to_string(),
-                                "amount": t.amount, "currency": t.currency.code(), "kind": enum_str(&t.kind)?,
-                                "reference": t.reference, "at": t.at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
-                            }))
-                        })
-                        .collect::<StoreResult<_>>()?;
+                    // Sequence numbers for the accepted transfers, in order, under the counter's lock.
+                    let n = i64::try_from(fresh.len()).unwrap_or(i64::MAX);
+                    let last: i64 = sqlx::query_scalar("UPDATE ledger_seq SET last = last + $1 WHERE id = 1 RETURNING last")
+                        .bind(n)
+                        .fetch_one(&mut *tx)
+                        .await?;
+                    let mut rows = String::with_capacity(fresh.len() * 200);
+                    rows.push('[');
+                    for (i, t) in fresh.iter().enumerate() {
+                        if i > 0 {
+                            rows.push(',');
+                        }
+                        let row = serde_json::json!([
+                            t.id.as_str(), last - n + 1 + i as i64, t.debit.to_string(), t.credit.to_string(), t.amount,
+                            t.currency.code(), enum_str(&t.kind)?, t.reference,
+                            t.at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
+                        ]);
+                        rows.push_str(&row.to_string());
+                    }
+                    rows.push(']');
                     sqlx::query(&format!(
-                        "INSERT INTO ledger_transfers (id, debit, credit, amount, currency, kind, reference, at) \
-                         SELECT value ->> 'id', value ->> 'debit', value ->> 'credit', CAST(value ->> 'amount' AS BIGINT), \
-                         value ->> 'currency', value ->> 'kind', value ->> 'reference', {} FROM {}",
+                        "INSERT INTO ledger_transfers (id, seq, debit, credit, amount, currency, kind, reference, at) \
+                         SELECT value ->> 0, CAST(value ->> 1 AS BIGINT), value ->> 2, value ->> 3, CAST(value ->> 4 AS BIGINT), \
+                         value ->> 5, value ->> 6, value ->> 7, {} FROM {}",
                         $ts, $objs
                     ))
-                    .bind(serde_json::Value::from(rows).to_string())
+                    .bind(rows)
                     .execute(&mut *tx)
                     .await?;
                 }
