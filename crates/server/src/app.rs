@@ -22,7 +22,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::api::{
-    accounts, anchors, audit, changes, chat, compliance, eligibility, feed, health, notices, orders, parties,
+    accounts, anchors, audit, changes, chat, compliance, eligibility, feed, health, ledger, notices, orders, parties,
     penalties, products, reports, reputation, reviews, roster, shows, speech,
 };
 use crate::error::ApiError;
@@ -176,6 +176,10 @@ pub fn api_router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(reputation::product))
         .routes(routes!(reputation::merchant))
         .routes(routes!(reputation::room_operator))
+        .routes(routes!(ledger::transfers))
+        .routes(routes!(ledger::trial_balance))
+        .routes(routes!(ledger::statement))
+        .routes(routes!(ledger::deposit))
         .split_for_parts()
 }
 

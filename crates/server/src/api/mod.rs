@@ -10,6 +10,7 @@ pub mod compliance;
 pub mod eligibility;
 pub mod feed;
 pub mod health;
+pub mod ledger;
 pub mod notices;
 pub mod orders;
 pub mod parties;

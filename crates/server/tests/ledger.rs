@@ -1,0 +1,155 @@
+//! The ledger over HTTP: the demo's trial balance, linked transfers all or nothing, replays,
+//! shortfalls recorded as receivables, deposits topped up once per key, statements for the
+//! account's owner, and every bad input refused with its field.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use common::TestApp;
+use serde_json::{json, Value};
+
+fn s(v: &Value) -> String {
+    v.as_str().unwrap_or_default().to_string()
+}
+
+async fn merchant_id(app: &TestApp, name: &str) -> String {
+    let list = app.get("/api/v1/merchants?limit=200", Some(&app.login("operator", "operator-demo-pass").await)).await;
+    s(&list.body["items"].as_array().unwrap().iter().find(|m| s(&m["legal_name"]).contains(name)).unwrap()["id"])
+}
+
+fn balance(tb: &Value, account: &str) -> i64 {
+    tb["accounts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["account"] == account)
+        .map(|a| a["balance"].as_i64().unwrap())
+        .unwrap_or(0)
+}
+
+async fn ledger_flow(app: &TestApp) {
+    let op = app.login("operator", "operator-demo-pass").await;
+    let reg = app.login("regulator", "regulator-demo-pass").await;
+    let consumer = app.login("consumer", "consumer-demo-pass").await;
+    let youxuan = merchant_id(app, "上海优选").await;
+    let haowu = merchant_id(app, "杭州好物").await;
+    let dep = format!("merchant_deposit:{youxuan}");
+    let recv = format!("receivable:{youxuan}");
+
+    let tb = app.get("/api/v1/ledger/trial-balance", Some(&reg)).await;
+    assert_eq!(tb.status, 200, "{}", tb.body);
+    assert_eq!(tb.body["total"], 0);
+    assert_eq!(balance(&tb.body, "guarantee_pool"), 5_000_000);
+    assert_eq!(balance(&tb.body, &dep), 50_000);
+    assert_eq!(app.get("/api/v1/ledger/trial-balance", Some(&consumer)).await.status, 403);
+
+    // Recovering ¥800 from a deposit of ¥500 in one transfer is refused, and nothing moves.
+    let over = json!({"transfers": [
+        {"id": "c1-pay", "debit": "guarantee_pool", "credit": "external_cash", "amount": 80_000, "kind": "compensation"},
+        {"id": "c1-rec", "debit": dep, "credit": "guarantee_pool", "amount": 80_000, "kind": "recovery"}]});
+    let r = app.post("/api/v1/ledger/transfers", Some(&op), over).await;
+    assert_eq!((r.status, r.code()), (409, "insufficient_funds"), "{}", r.body);
+    assert_eq!(balance(&app.get("/api/v1/ledger/trial-balance", Some(&op)).await.body, "guarantee_pool"), 5_000_000);
+    // The deposit pays what it holds; the rest becomes a receivable.
+    let ok = json!({"transfers": [
+        {"id": "c1-pay", "debit": "guarantee_pool", "credit": "external_cash", "amount": 80_000, "kind": "compensation", "reference": "complaint 1"},
+        {"id": "c1-rec", "debit": dep, "credit": "guarantee_pool", "amount": 50_000, "kind": "recovery"},
+        {"id": "c1-short", "debit": recv, "credit": "guarantee_pool", "amount": 30_000, "kind": "shortfall"}]});
+    let r = app.post("/api/v1/ledger/transfers", Some(&op), ok.clone()).await;
+    assert_eq!((r.status, s(&r.body["outcome"])), (201, "applied".into()), "{}", r.body);
+    let again = app.post("/api/v1/ledger/transfers", Some(&op), ok).await;
+    assert_eq!((again.status, s(&again.body["outcome"])), (200, "replayed".into()));
+    assert_eq!(again.body["transfers"], r.body["transfers"], "a replay returns the originals");
+    let tb = app.get("/api/v1/ledger/trial-balance", Some(&op)).await;
+    assert_eq!(tb.body["total"], 0);
+    assert_eq!((balance(&tb.body, &dep), balance(&tb.body, &recv)), (0, -30_000));
+    assert_eq!(balance(&tb.body, "guarantee_pool"), 5_000_000);
+    let reused = json!({"transfers": [{"id": "c1-pay", "debit": "guarantee_pool", "credit": "external_cash", "amount": 1, "kind": "compensation", "reference": "complaint 1"}]});
+    let r = app.post("/api/v1/ledger/transfers", Some(&op), reused).await;
+    assert_eq!((r.status, r.code()), (409, "transfer_id_reused"), "{}", r.body);
+
+    // Bad transfers, each with its field; nothing of them is applied.
+    let t = |patch: Value| {
+        let mut base = json!({"id": "bad-1", "debit": "external_cash", "credit": "guarantee_pool", "amount": 100, "kind": "funding"});
+        for (k, v) in patch.as_object().unwrap() {
+            base[k] = v.clone();
+        }
+        json!({"transfers": [base]})
+    };
+    for (patch, status, field_or_code) in [
+        (json!({"amount": 0}), 422, "transfers[0].amount"),
+        (json!({"amount": -5}), 422, "transfers[0].amount"),
+        (json!({"debit": "vault"}), 422, "transfers[0].debit"),
+        (json!({"credit": "merchant_deposit:mer_0192f0c5a4c37d6a9b4f3e2d1c0b0a09"}), 422, "transfers[0].credit"),
+        (json!({"currency": "USD"}), 422, "transfers[0].currency"),
+        (json!({"id": "has space"}), 422, "transfers[0].id"),
+        (json!({"credit": "external_cash"}), 422, "same_account"),
+    ] {
+        let r = app.post("/api/v1/ledger/transfers", Some(&op), t(patch.clone())).await;
+        assert_eq!(r.status, status, "{patch}: {}", r.body);
+        assert!(r.field() == field_or_code || r.code() == field_or_code, "{patch}: {}", r.body);
+    }
+    assert_eq!(app.post("/api/v1/ledger/transfers", Some(&op), json!({"transfers": []})).await.field(), "transfers");
+    let many: Vec<Value> = (0..101)
+        .map(|i| json!({"id": format!("m{i}"), "debit": "external_cash", "credit": "guarantee_pool", "amount": 1, "kind": "funding"}))
+        .collect();
+    assert_eq!(app.post("/api/v1/ledger/transfers", Some(&op), json!({"transfers": many})).await.status, 422);
+    assert_eq!(app.post("/api/v1/ledger/transfers", Some(&consumer), t(json!({}))).await.status, 403);
+    assert_eq!(app.get("/api/v1/ledger/trial-balance", Some(&op)).await.body["transfers"], tb.body["transfers"]);
+
+    // Deposits: the owner tops up once per key; others may not.
+    let yx = app.login("youxuan", "merchant-demo-pass").await;
+    let hw = app.login("haowu", "merchant-demo-pass").await;
+    let top = |token: String, key: &'static str, body: Value| {
+        let req = app
+            .client
+            .post(format!("{}/api/v1/deposits", app.base))
+            .bearer_auth(token)
+            .header("Idempotency-Key", key)
+            .json(&body);
+        async move {
+            let res = req.send().await.unwrap();
+            (res.status().as_u16(), res.json::<Value>().await.unwrap_or(Value::Null))
+        }
+    };
+    let (st, body) = top(yx.clone(), "topup-1", json!({"party_id": youxuan, "amount": 100_000})).await;
+    assert_eq!(st, 201, "{body}");
+    assert_eq!(body["balance"], 100_000);
+    let (st, again) = top(yx.clone(), "topup-1", json!({"party_id": youxuan, "amount": 100_000})).await;
+    assert_eq!(
+        (st, again["transfer"].clone(), again["balance"].clone()),
+        (200, body["transfer"].clone(), json!(100_000))
+    );
+    let (st, _) = top(hw.clone(), "topup-2", json!({"party_id": youxuan, "amount": 1})).await;
+    assert_eq!(st, 403);
+    for (b, st_want) in [
+        (json!({"party_id": youxuan, "amount": 0}), 422),
+        (json!({"party_id": "acme", "amount": 10}), 422),
+        (json!({"party_id": "mer_0192f0c5a4c37d6a9b4f3e2d1c0b0a09", "amount": 10}), 404),
+    ] {
+        let r = app.post("/api/v1/deposits", Some(&op), b.clone()).await;
+        assert_eq!(r.status, st_want, "{b}: {}", r.body);
+    }
+    // Statements: the owner and staff read; another merchant may not.
+    let mine = app.get(&format!("/api/v1/ledger/accounts/{dep}"), Some(&yx)).await;
+    assert_eq!(mine.status, 200, "{}", mine.body);
+    assert_eq!(mine.body["balance"], 100_000);
+    let kinds: Vec<String> = mine.body["transfers"].as_array().unwrap().iter().map(|t| s(&t["kind"])).collect();
+    assert_eq!(kinds, ["deposit", "recovery", "deposit"]);
+    assert_eq!(app.get(&format!("/api/v1/ledger/accounts/{dep}"), Some(&hw)).await.status, 403);
+    assert_eq!(app.get(&format!("/api/v1/ledger/accounts/merchant_deposit:{haowu}"), Some(&reg)).await.status, 200);
+    assert_eq!(app.get("/api/v1/ledger/accounts/vault", Some(&op)).await.status, 400);
+    assert_eq!(app.get("/api/v1/ledger/trial-balance", Some(&op)).await.body["total"], 0);
+}
+
+#[tokio::test]
+async fn the_ledger_over_http_on_sqlite() {
+    ledger_flow(&TestApp::spawn_demo().await).await;
+}
+
+#[tokio::test]
+async fn the_ledger_over_http_on_postgres() {
+    let Some(app) = TestApp::spawn_postgres().await else { return };
+    app.seed_demo().await;
+    ledger_flow(&app).await;
+}
