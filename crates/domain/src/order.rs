@@ -255,6 +255,60 @@ impl Order {
     }
 }
 
+/// Sample orders for the domain's own tests.
+#[cfg(test)]
+pub(crate) mod tests_support {
+    use super::*;
+
+    /// A placed CNY order of `total` fen with a commission of `commission_bps`.
+    pub(crate) fn sample_order(total: i64, commission_bps: u32) -> Order {
+        let now = Utc::now();
+        Order {
+            id: OrderId::generate(),
+            consumer: AccountId::generate(),
+            merchant: MerchantId::generate(),
+            product: ProductId::generate(),
+            variant: VariantId::generate(),
+            quantity: 1,
+            total: Money::cny(total),
+            show: None,
+            lineup_item: None,
+            anchors: vec![],
+            commission_bps,
+            shipping: ShippingAddress { name: "张三".into(), phone: "138".into(), address: "北京".into() },
+            snapshot: OrderSnapshot {
+                title: "t".into(),
+                category: "food".into(),
+                variant: "default".into(),
+                unit_price: Money::cny(total),
+                unit: "件".into(),
+                reference: None,
+                seller: card(),
+                goods_owner: card(),
+                disclosure: None,
+            },
+            status: OrderStatus::Placed,
+            shipment: None,
+            placed_at: now,
+            updated_at: now,
+            paid_at: None,
+            shipped_at: None,
+            delivered_at: None,
+            return_request: None,
+        }
+    }
+
+    fn card() -> crate::disclosure::PartyCard {
+        crate::disclosure::PartyCard {
+            name: String::new(),
+            uscc: String::new(),
+            address: String::new(),
+            contact: String::new(),
+            natural_person: false,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -288,50 +342,7 @@ mod tests {
     }
 
     fn sample() -> Order {
-        let now = Utc::now();
-        Order {
-            id: OrderId::generate(),
-            consumer: AccountId::generate(),
-            merchant: MerchantId::generate(),
-            product: ProductId::generate(),
-            variant: VariantId::generate(),
-            quantity: 1,
-            total: Money::cny(100),
-            show: None,
-            lineup_item: None,
-            anchors: vec![],
-            commission_bps: 0,
-            shipping: ShippingAddress { name: "张三".into(), phone: "138".into(), address: "北京".into() },
-            snapshot: OrderSnapshot {
-                title: "t".into(),
-                category: "food".into(),
-                variant: "default".into(),
-                unit_price: Money::cny(100),
-                unit: "件".into(),
-                reference: None,
-                seller: card(),
-                goods_owner: card(),
-                disclosure: None,
-            },
-            status: OrderStatus::Placed,
-            shipment: None,
-            placed_at: now,
-            updated_at: now,
-            paid_at: None,
-            shipped_at: None,
-            delivered_at: None,
-            return_request: None,
-        }
-    }
-
-    fn card() -> crate::disclosure::PartyCard {
-        crate::disclosure::PartyCard {
-            name: String::new(),
-            uscc: String::new(),
-            address: String::new(),
-            contact: String::new(),
-            natural_person: false,
-        }
+        super::tests_support::sample_order(100, 0)
     }
 
     #[test]

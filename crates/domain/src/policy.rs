@@ -121,6 +121,10 @@ pub struct Policy {
     /// Live supervision: silence and regulators' notices.
     #[serde(default)]
     pub supervision: crate::silence::SupervisionPolicy,
+    /// The platform's fee on each completed order, basis points of the total (settled to
+    /// platform revenue through the ledger).
+    #[serde(default = "two_percent")]
+    pub platform_fee_bps: u32,
     /// Reputation scores: window, decay, smoothing, weights.
     #[serde(default)]
     pub reputation: crate::reputation::ReputationPolicy,
@@ -131,6 +135,10 @@ pub struct Policy {
 
 fn three() -> u32 {
     3
+}
+
+fn two_percent() -> u32 {
+    200
 }
 
 fn fifteen() -> u32 {
@@ -196,6 +204,9 @@ impl Policy {
             return Err(PolicyError::Range("token_ttl_hours must be 1-8760"));
         }
         p.penalties.validate().map_err(PolicyError::Penalties)?;
+        if p.platform_fee_bps > 10_000 {
+            return Err(PolicyError::Range("platform_fee_bps must be 0-10000"));
+        }
         p.reputation.validate().map_err(PolicyError::Weights)?;
         p.feed.validate().map_err(PolicyError::Weights)?;
         Ok(p)

@@ -153,3 +153,74 @@ async fn the_ledger_over_http_on_postgres() {
     app.seed_demo().await;
     ledger_flow(&app).await;
 }
+
+async fn order_money(app: &TestApp) {
+    let op = app.login("operator", "operator-demo-pass").await;
+    let consumer = app.login("consumer", "consumer-demo-pass").await;
+    let haowu = app.login("haowu", "merchant-demo-pass").await;
+    let hz = merchant_id(app, "杭州好物").await;
+    let live = app.get("/api/v1/shows?status=live", None).await;
+    let show = live.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["title"].as_str().unwrap().contains("双十二"))
+        .unwrap()
+        .clone();
+    let room = s(&show["room_operator_id"]);
+    let product = s(&show["pinned"]["product_id"]);
+    let order = |n: u32| {
+        json!({"show_id": show["id"], "product_id": product, "quantity": n,
+               "shipping": {"name": "张三", "phone": "13800000000", "address": "北京市朝阳区"}})
+    };
+    let o = app.post("/api/v1/orders", Some(&consumer), order(2)).await;
+    assert_eq!(o.status, 201, "{}", o.body);
+    let id = s(&o.body["id"]);
+    let total = o.body["total"]["minor"].as_i64().unwrap();
+    let escrow0 = balance(&tb(app, &op).await, "escrow");
+    assert_eq!(app.post(&format!("/api/v1/orders/{id}/pay"), Some(&consumer), json!({})).await.status, 200);
+    assert_eq!(balance(&tb(app, &op).await, "escrow"), escrow0 + total, "the payment waits in escrow");
+    let sh = app
+        .post(&format!("/api/v1/orders/{id}/ship"), Some(&haowu), json!({"carrier": "SF", "tracking_number": "SF9"}))
+        .await;
+    assert_eq!(sh.status, 200, "{}", sh.body);
+    assert_eq!(app.post(&format!("/api/v1/orders/{id}/deliver"), Some(&op), json!({})).await.status, 200);
+    let c = app.post(&format!("/api/v1/orders/{id}/confirm"), Some(&consumer), json!({})).await;
+    assert_eq!(c.status, 200, "{}", c.body);
+    let after = tb(app, &op).await;
+    assert_eq!(balance(&after, "escrow"), escrow0, "settled out of escrow");
+    // The lineup's commission is 2,000 bp; the platform's fee 200 bp; the merchant the rest.
+    let (room_cut, fee) = (total * 2_000 / 10_000, total * 200 / 10_000);
+    assert_eq!(balance(&after, &format!("room_operator_payable:{room}")), room_cut);
+    assert_eq!(balance(&after, "platform_revenue"), fee);
+    assert_eq!(balance(&after, &format!("merchant_payable:{hz}")), total - room_cut - fee);
+    assert_eq!(after["total"], 0);
+    // Paid, then cancelled: the money goes back out of escrow.
+    let o2 = app.post("/api/v1/orders", Some(&consumer), order(1)).await;
+    let id2 = s(&o2.body["id"]);
+    app.post(&format!("/api/v1/orders/{id2}/pay"), Some(&consumer), json!({})).await;
+    let cancel = app.post(&format!("/api/v1/orders/{id2}/cancel"), Some(&consumer), json!({})).await;
+    assert_eq!(cancel.status, 200, "{}", cancel.body);
+    let end = tb(app, &op).await;
+    assert_eq!(balance(&end, "escrow"), escrow0);
+    assert_eq!(end["total"], 0);
+    let statement = app.get(&format!("/api/v1/ledger/accounts/merchant_payable:{hz}"), Some(&haowu)).await;
+    assert_eq!(statement.body["transfers"][0]["kind"], "settlement");
+    assert_eq!(statement.body["transfers"][0]["reference"], json!(id));
+}
+
+#[tokio::test]
+async fn an_orders_money_moves_through_escrow_on_sqlite() {
+    order_money(&TestApp::spawn_demo().await).await;
+}
+
+#[tokio::test]
+async fn an_orders_money_moves_through_escrow_on_postgres() {
+    let Some(app) = TestApp::spawn_postgres().await else { return };
+    app.seed_demo().await;
+    order_money(&app).await;
+}
+
+async fn tb(app: &TestApp, op: &str) -> Value {
+    app.get("/api/v1/ledger/trial-balance", Some(op)).await.body
+}

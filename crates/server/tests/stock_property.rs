@@ -144,7 +144,7 @@ async fn run(w: &World, ops: Vec<Op>) {
                                 subject: o.id.to_string(),
                                 detail: serde_json::json!({}),
                             };
-                            let _ = store.save_order(&o, from, true, rec).await;
+                            let _ = store.save_order(&o, from, true, rec, &[]).await;
                         }
                     }));
                 }

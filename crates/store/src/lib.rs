@@ -299,13 +299,16 @@ pub trait OrderStore: Send + Sync {
     async fn list_orders(&self, filter: &OrderFilter, page: &PageRequest) -> StoreResult<Page<Order>>;
     /// Saves a transition from state `from` with its record (in the order's own stream); with
     /// `release_stock` the order's units go back to the variant in the same transaction
-    /// (cancellation). `Conflict(order_state_changed)` if the order is no longer in `from`.
+    /// (cancellation); `money` (batches of ledger transfers, each replaying harmlessly if it was
+    /// posted before) moves in the same transaction. `Conflict(order_state_changed)` if the order
+    /// is no longer in `from`; `Conflict(ledger_refused)` if the ledger refuses a batch.
     async fn save_order(
         &self,
         order: &Order,
         from: OrderStatus,
         release_stock: bool,
         record: AuditEntry,
+        money: &[Vec<clearcast_domain::ledger::Transfer>],
     ) -> StoreResult<()>;
     /// Placed (unpaid) orders placed at or before `before`, oldest first, at most `limit`.
     async fn unpaid_before(&self, before: DateTime<Utc>, limit: u32) -> StoreResult<Vec<Order>>;

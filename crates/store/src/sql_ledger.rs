@@ -28,15 +28,14 @@ macro_rules! impl_ledger_store {
 
         const TRANSFER_COLS: &str = "seq, id, debit, credit, amount, currency, kind, reference, at";
 
-        #[async_trait]
-        impl crate::LedgerStore for $ty {
-            async fn post_batches(&self, batches: &[Vec<Transfer>]) -> StoreResult<Vec<Result<Posted, LedgerError>>> {
+        /// Checks and writes batches inside the caller's transaction (the orders' transitions
+        /// post their money in the same transaction as the state change).
+        async fn ledger_post_in(tx: &mut Tx, batches: &[Vec<Transfer>]) -> StoreResult<Vec<Result<Posted, LedgerError>>> {
                 use std::collections::{BTreeMap, BTreeSet, HashMap};
                 let accounts: BTreeSet<AccountCode> =
                     batches.iter().flatten().flat_map(|t| [t.debit, t.credit]).collect();
                 let accounts: Vec<AccountCode> = accounts.into_iter().collect();
                 let ids: Vec<&str> = batches.iter().flatten().map(|t| t.id.as_str()).collect();
-                let mut tx = self.begin().await?;
                 // Lists travel as one JSON parameter each: the database unpacks them in C, where
                 // binding thousands of parameters one by one costs more than the writes.
                 let codes = serde_json::Value::from(accounts.iter().map(|a| a.to_string()).collect::<Vec<_>>()).to_string();
@@ -48,7 +47,7 @@ macro_rules! impl_ledger_store {
                     $objs
                 ))
                 .bind(serde_json::Value::from(rows).to_string())
-                .execute(&mut *tx)
+                .execute(&mut **tx)
                 .await?;
                 // Locked in code order, so two group commits can never wait on each other in a circle.
                 let mut balances: HashMap<AccountCode, i64> = HashMap::new();
@@ -56,13 +55,13 @@ macro_rules! impl_ledger_store {
                     "SELECT code, balance FROM ledger_accounts WHERE code IN (SELECT value FROM {}) ORDER BY code{}",
                     $strs, $lock
                 );
-                for row in sqlx::query(&sql).bind(&codes).fetch_all(&mut *tx).await? {
+                for row in sqlx::query(&sql).bind(&codes).fetch_all(&mut **tx).await? {
                     balances.insert(parse(&row.try_get::<String, _>("code")?)?, row.try_get("balance")?);
                 }
                 let mut known: HashMap<TransferId, Transfer> = HashMap::new();
                 let id_list = serde_json::Value::from(ids).to_string();
                 let sql = format!("SELECT {TRANSFER_COLS} FROM ledger_transfers WHERE id IN (SELECT value FROM {})", $strs);
-                for row in sqlx::query(&sql).bind(&id_list).fetch_all(&mut *tx).await? {
+                for row in sqlx::query(&sql).bind(&id_list).fetch_all(&mut **tx).await? {
                     let t = transfer_from(&row)?;
                     known.insert(t.id.clone(), t);
                 }
@@ -104,7 +103,7 @@ macro_rules! impl_ledger_store {
                         $objs
                     ))
                     .bind(serde_json::Value::from(changed).to_string())
-                    .execute(&mut *tx)
+                    .execute(&mut **tx)
                     .await?;
                 }
                 if !fresh.is_empty() {
@@ -112,7 +111,7 @@ macro_rules! impl_ledger_store {
                     let n = i64::try_from(fresh.len()).unwrap_or(i64::MAX);
                     let last: i64 = sqlx::query_scalar("UPDATE ledger_seq SET last = last + $1 WHERE id = 1 RETURNING last")
                         .bind(n)
-                        .fetch_one(&mut *tx)
+                        .fetch_one(&mut **tx)
                         .await?;
                     let mut rows = String::with_capacity(fresh.len() * 200);
                     rows.push('[');
@@ -135,9 +134,17 @@ macro_rules! impl_ledger_store {
                         $ts, $objs
                     ))
                     .bind(rows)
-                    .execute(&mut *tx)
+                    .execute(&mut **tx)
                     .await?;
                 }
+                Ok(out)
+        }
+
+        #[async_trait]
+        impl crate::LedgerStore for $ty {
+            async fn post_batches(&self, batches: &[Vec<Transfer>]) -> StoreResult<Vec<Result<Posted, LedgerError>>> {
+                let mut tx = self.begin().await?;
+                let out = ledger_post_in(&mut tx, batches).await?;
                 tx.commit().await?;
                 Ok(out)
             }

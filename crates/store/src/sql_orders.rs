@@ -198,7 +198,14 @@ macro_rules! impl_order_store {
                 Ok(page(items, pr.limit(), |o| o.id.to_string()))
             }
 
-            async fn save_order(&self, o: &Order, from: OrderStatus, release_stock: bool, record: AuditEntry) -> StoreResult<()> {
+            async fn save_order(
+                &self,
+                o: &Order,
+                from: OrderStatus,
+                release_stock: bool,
+                record: AuditEntry,
+                money: &[Vec<clearcast_domain::ledger::Transfer>],
+            ) -> StoreResult<()> {
                 let mut tx = self.begin().await?;
                 // Only from the state the caller saw: a racing transition (ship vs cancel, two
                 // cancels) finds the row changed and loses with a conflict.
@@ -223,6 +230,14 @@ macro_rules! impl_order_store {
                         .bind(o.variant.to_string())
                         .execute(&mut *tx)
                         .await?;
+                }
+                // The money moves in the same transaction as the state: all of it or none.
+                if !money.is_empty() {
+                    for r in ledger_post_in(&mut tx, money).await? {
+                        if let Err(e) = r {
+                            return Err(StoreError::conflict("ledger_refused", e.to_string()));
+                        }
+                    }
                 }
                 append_record(&mut tx, &o.id.to_string(), record).await?;
                 tx.commit().await?;

@@ -13,6 +13,8 @@
 //! `Ledger` here is the reference model: pure, in memory, used by the property tests and as the
 //! oracle the stores are checked against.
 
+pub mod flows;
+
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use std::str::FromStr;

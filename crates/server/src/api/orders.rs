@@ -338,6 +338,19 @@ fn state_err(e: clearcast_domain::order::OrderStateError) -> ApiError {
     ApiError::new(StatusCode::CONFLICT, "invalid_order_state", e.to_string())
 }
 
+/// The ledger batches a transition posts with it (payment into escrow, settlement, refunds).
+async fn money_for(
+    state: &AppState,
+    order: &Order,
+    from: clearcast_domain::order::OrderStatus,
+) -> ApiResult<Vec<Vec<clearcast_domain::ledger::Transfer>>> {
+    let room = match order.show {
+        Some(s) => state.store.get_show(s).await?.map(|s| s.room_operator),
+        None => None,
+    };
+    Ok(clearcast_domain::ledger::flows::order_flows(order, from, room, state.policy.platform_fee_bps))
+}
+
 #[allow(clippy::too_many_arguments)] // one place that checks every transition the same way
 async fn transition(
     state: &AppState,
@@ -361,7 +374,11 @@ async fn transition(
     f(&mut order, now).map_err(state_err)?;
     let record =
         entry_by(caller, now, &format!("order.{action}"), order.id, json!({"status": order.status, "detail": detail}));
-    state.store.save_order(&order, from, release, record).await.map_err(|e| match e {
+    let money = money_for(state, &order, from).await?;
+    state.store.save_order(&order, from, release, record, &money).await.map_err(|e| match e {
+        clearcast_store::StoreError::Conflict { code: "ledger_refused", message } => {
+            ApiError::new(StatusCode::CONFLICT, "ledger_refused", message)
+        }
         clearcast_store::StoreError::Conflict { .. } => ApiError::new(
             StatusCode::CONFLICT,
             "invalid_order_state",
@@ -476,7 +493,7 @@ pub async fn expire_unpaid(state: &AppState) -> ApiResult<usize> {
                 subject: o.id.to_string(),
                 detail: json!({"payment_window_minutes": window, "released": o.quantity}),
             };
-            match state.store.save_order(&o, from, true, record).await {
+            match state.store.save_order(&o, from, true, record, &[]).await {
                 Ok(()) => n += 1,
                 Err(clearcast_store::StoreError::Conflict { .. }) => {}
                 Err(e) => return Err(e.into()),
@@ -665,7 +682,7 @@ pub async fn request_return(
     order.return_request = Some(req);
     order.updated_at = now;
     let record = entry_by(&caller, now, "order.return_requested", order.id, detail);
-    state.store.save_order(&order, from, false, record).await.map_err(|e| match e {
+    state.store.save_order(&order, from, false, record, &[]).await.map_err(|e| match e {
         clearcast_store::StoreError::Conflict { .. } => {
             ApiError::new(StatusCode::CONFLICT, "invalid_order_state", "the order changed meanwhile; read it again")
         }
@@ -712,7 +729,11 @@ pub async fn decide_return(
     let detail = json!({"decision": input.decision, "note": note, "restocked": restock, "refund": if refund { Some(order.total) } else { None }});
     order.return_request = Some(req);
     let record = entry_by(&caller, now, "order.return_decided", order.id, detail);
-    state.store.save_order(&order, from, restock, record).await.map_err(|e| match e {
+    let money = money_for(&state, &order, from).await?;
+    state.store.save_order(&order, from, restock, record, &money).await.map_err(|e| match e {
+        clearcast_store::StoreError::Conflict { code: "ledger_refused", message } => {
+            ApiError::new(StatusCode::CONFLICT, "ledger_refused", message)
+        }
         clearcast_store::StoreError::Conflict { .. } => {
             ApiError::new(StatusCode::CONFLICT, "invalid_order_state", "the order changed meanwhile; read it again")
         }
