@@ -138,6 +138,7 @@ prefixed_id!(/** A confirmed or pending violation of the speech rules. */ Violat
 prefixed_id!(/** A measure of the penalty ladder (warning … blacklist). */ MeasureId, "msr");
 prefixed_id!(/** A viewer's comment in a live room. */ ChatMessageId, "cht");
 prefixed_id!(/** A regulator's notice about a party (Art. 12, 22). */ NoticeId, "ntc");
+prefixed_id!(/** A consumer's complaint (Art. 20). */ ComplaintId, "cmp");
 
 #[cfg(test)]
 mod tests {

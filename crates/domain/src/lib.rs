@@ -10,6 +10,7 @@ pub mod anchor;
 pub mod audit;
 pub mod change_request;
 pub mod chat;
+pub mod complaint;
 pub mod compliance;
 pub mod dates;
 pub mod disclosure;

@@ -125,6 +125,9 @@ pub struct Policy {
     /// platform revenue through the ledger).
     #[serde(default = "two_percent")]
     pub platform_fee_bps: u32,
+    /// Complaint clocks and abuse thresholds (Art. 20).
+    #[serde(default)]
+    pub complaints: crate::complaint::ComplaintPolicy,
     /// Reputation scores: window, decay, smoothing, weights.
     #[serde(default)]
     pub reputation: crate::reputation::ReputationPolicy,

@@ -19,7 +19,7 @@ use clearcast_domain::penalty::{MeasureKind, MeasureStatus, Subject};
 use clearcast_domain::product::Category;
 use clearcast_domain::qualification::Inspection;
 use clearcast_domain::reputation::book::{self, Book, FactKey};
-use clearcast_domain::reputation::{Component, ReputationPolicy, ScoreStatus, ScoredSubject, Unavailable};
+use clearcast_domain::reputation::{ReputationPolicy, ScoreStatus, ScoredSubject, Unavailable};
 use clearcast_domain::review::{EntryKind, Ratings};
 use clearcast_domain::show::ShowStatus;
 use clearcast_domain::violation::Violation;
@@ -28,14 +28,16 @@ use clearcast_store::{PageRequest, ShowFilter};
 use crate::error::ApiResult;
 use crate::state::AppState;
 
-/// What the book cannot know yet, shown with every score.
+/// What the book cannot know yet, shown with every score (nothing now: upheld complaints arrive
+/// from the safety net).
 pub fn missing_inputs() -> Vec<Unavailable> {
-    vec![Unavailable {
-        component: Component::UpheldComplaints,
-        reason: "complaints arrive with the safety net, which is not built yet: no input, and the weight is \
-                 shared among the other components"
-            .into(),
-    }]
+    Vec::new()
+}
+
+/// After a complaint was decided: an upheld one counts against the parties.
+pub fn on_complaint(state: &AppState, c: &clearcast_domain::complaint::Complaint) {
+    let category = state.quality.book().category_of(ScoredSubject::Product(c.product));
+    state.quality.upsert_fact(FactKey::Complaint(c.id), book::complaint_contributions(c, category), state.clock.now());
 }
 
 /// The book and the index.
@@ -364,6 +366,18 @@ pub async fn rebuild(state: &AppState) -> ApiResult<()> {
     for i in state.store.reviewed_inspections().await? {
         if let Some(p) = state.store.get_product(i.product).await? {
             fresh.upsert(FactKey::Inspection(i.id), book::inspection_contributions(&i, p.seller, p.category), now);
+        }
+    }
+    let mut page = PageRequest { after: None, limit: 200 };
+    loop {
+        let p = state.store.list_complaints(&clearcast_store::ComplaintFilter::default(), &page).await?;
+        for c in &p.items {
+            let category = fresh.category_of(ScoredSubject::Product(c.product));
+            fresh.upsert(FactKey::Complaint(c.id), book::complaint_contributions(c, category), now);
+        }
+        match p.next_cursor {
+            Some(cur) => page.after = Some(cur),
+            None => break,
         }
     }
     *state.quality.book() = fresh;

@@ -12,6 +12,7 @@ pub mod crypto;
 mod error;
 mod postgres;
 mod sql;
+mod sql_complaints;
 mod sql_ledger;
 mod sql_orders;
 mod sql_quality;
@@ -361,6 +362,45 @@ pub trait QualityStore: Send + Sync {
     async fn show_engagement(&self, show: ShowId, cap: u32) -> StoreResult<(u64, u64, u64)>;
 }
 
+/// Filters for complaint lists.
+#[derive(Debug, Clone, Default)]
+pub struct ComplaintFilter {
+    /// One consumer's.
+    pub consumer: Option<AccountId>,
+    /// Against one merchant.
+    pub merchant: Option<MerchantId>,
+    /// In one state.
+    pub status: Option<clearcast_domain::complaint::ComplaintStatus>,
+}
+
+/// Consumers' complaints (the safety net).
+#[async_trait]
+pub trait ComplaintStore: Send + Sync {
+    /// Files a complaint with its first record (in the complaint's own stream).
+    async fn insert_complaint(&self, c: &clearcast_domain::complaint::Complaint, record: AuditEntry)
+        -> StoreResult<()>;
+    /// One complaint.
+    async fn get_complaint(
+        &self,
+        id: clearcast_domain::ids::ComplaintId,
+    ) -> StoreResult<Option<clearcast_domain::complaint::Complaint>>;
+    /// Complaints, oldest first.
+    async fn list_complaints(
+        &self,
+        f: &ComplaintFilter,
+        page: &PageRequest,
+    ) -> StoreResult<Page<clearcast_domain::complaint::Complaint>>;
+    /// Saves a step from state `from` with its record; `money` (compensation and recovery) moves
+    /// in the same transaction. `Conflict(complaint_state_changed)` or `Conflict(ledger_refused)`.
+    async fn save_complaint(
+        &self,
+        c: &clearcast_domain::complaint::Complaint,
+        from: clearcast_domain::complaint::ComplaintStatus,
+        record: AuditEntry,
+        money: &[Vec<clearcast_domain::ledger::Transfer>],
+    ) -> StoreResult<()>;
+}
+
 /// The safety net's ledger (see `clearcast_domain::ledger` for the rules).
 #[async_trait]
 pub trait LedgerStore: Send + Sync {
@@ -398,7 +438,7 @@ pub trait LedgerStore: Send + Sync {
 /// `tests/conformance.rs` holds them to it.
 #[async_trait]
 pub trait Store:
-    ShowStore + OrderStore + SupervisionStore + QualityStore + LedgerStore + Send + Sync + 'static
+    ShowStore + OrderStore + SupervisionStore + QualityStore + LedgerStore + ComplaintStore + Send + Sync + 'static
 {
     /// `sqlite` or `postgres`.
     fn backend(&self) -> &'static str;

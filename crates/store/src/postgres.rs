@@ -47,6 +47,7 @@ crate::sql_shows::impl_show_store!(PgStore, sqlx::Postgres);
 crate::sql_supervision::impl_supervision_store!(PgStore, sqlx::Postgres, " FOR UPDATE");
 crate::sql_orders::impl_order_store!(PgStore, sqlx::Postgres, " FOR UPDATE");
 crate::sql_quality::impl_quality_store!(PgStore);
+crate::sql_complaints::impl_complaint_store!(PgStore);
 crate::sql_ledger::impl_ledger_store!(
     PgStore,
     " FOR UPDATE",

@@ -31,6 +31,8 @@ pub enum FactKey {
     Violation(ViolationId),
     /// An inspection report.
     Inspection(InspectionId),
+    /// A consumer's complaint.
+    Complaint(crate::ids::ComplaintId),
 }
 
 /// One observation about one subject.
@@ -128,6 +130,25 @@ pub fn inspection_contributions(
         Contribution { subject: ScoredSubject::Product(i.product), category: Some(category), obs, at },
         Contribution { subject: ScoredSubject::Merchant(merchant), category: None, obs, at },
     ]
+}
+
+/// What an upheld (compensated) complaint says about the product, the seller, the anchors and
+/// the room: one upheld complaint each, at the time of the decision. Rejected or pending
+/// complaints say nothing.
+pub fn complaint_contributions(c: &crate::complaint::Complaint, category: Option<Category>) -> Vec<Contribution> {
+    let Some(d) = c.decision.as_ref().filter(|d| d.upheld) else { return vec![] };
+    let mut subjects = vec![ScoredSubject::Product(c.product), ScoredSubject::Merchant(c.merchant)];
+    subjects.extend(c.anchors.iter().map(|a| ScoredSubject::Anchor(*a)));
+    subjects.extend(c.room_operator.map(ScoredSubject::RoomOperator));
+    subjects
+        .into_iter()
+        .map(|s| Contribution {
+            subject: s,
+            category: matches!(s, ScoredSubject::Product(_)).then_some(category).flatten(),
+            obs: Observed::UpheldComplaint,
+            at: d.at,
+        })
+        .collect()
 }
 
 type Group = (super::SubjectKind, Option<Category>);
@@ -252,6 +273,11 @@ impl Book {
             *s = s.scaled(f);
         }
         self.anchor = now;
+    }
+
+    /// The category the book has seen a product in.
+    pub fn category_of(&self, s: ScoredSubject) -> Option<Category> {
+        self.categories.get(&s).copied()
     }
 
     /// A subject's sums as of now.

@@ -6,6 +6,7 @@ pub mod anchors;
 pub mod audit;
 pub mod changes;
 pub mod chat;
+pub mod complaints;
 pub mod compliance;
 pub mod eligibility;
 pub mod feed;

@@ -1,0 +1,459 @@
+//! Complaints with published clocks (Order 117 Art. 20), the compensation calculator (Consumer
+//! Protection Law Art. 55, Food Safety Law Art. 148) and complaint-abuse detection.
+//!
+//! filed → responded (the merchant answers within `response_hours`) → under_review (an operator
+//! takes it; a complaint the merchant let lapse can be taken too) → upheld / rejected (with a
+//! liability split in basis points summing to 10,000) → compensated (the platform pays at once
+//! from its guarantee pool and recovers from the liable parties' deposits). Either side may
+//! appeal a decision once, which puts the complaint back under review. Every step has its clock;
+//! a step past its clock is overdue.
+
+use chrono::{DateTime, Duration, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::ids::{AccountId, AnchorId, MerchantId, OrderId, ProductId, RoomOperatorId, ShowId};
+use crate::money::Money;
+
+pub use crate::ids::ComplaintId;
+
+/// What the complaint is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ComplaintCategory {
+    /// Defective goods.
+    Quality,
+    /// The goods were not what was described.
+    NotAsDescribed,
+    /// False advertising in the show.
+    FalseAdvertising,
+    /// Counterfeit goods.
+    Counterfeit,
+    /// The seller's identity was not disclosed.
+    DisclosureMissing,
+    /// A fake reference price or other price fraud.
+    PriceFraud,
+    /// Customer service.
+    Service,
+    /// Food that violates food-safety standards.
+    FoodSafety,
+}
+
+impl ComplaintCategory {
+    /// The snake_case name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ComplaintCategory::Quality => "quality",
+            ComplaintCategory::NotAsDescribed => "not_as_described",
+            ComplaintCategory::FalseAdvertising => "false_advertising",
+            ComplaintCategory::Counterfeit => "counterfeit",
+            ComplaintCategory::DisclosureMissing => "disclosure_missing",
+            ComplaintCategory::PriceFraud => "price_fraud",
+            ComplaintCategory::Service => "service",
+            ComplaintCategory::FoodSafety => "food_safety",
+        }
+    }
+}
+
+/// Where a complaint stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ComplaintStatus {
+    /// Waiting for the merchant.
+    Filed,
+    /// The merchant answered.
+    Responded,
+    /// An operator is reviewing it.
+    UnderReview,
+    /// Decided for the consumer; compensation is due.
+    Upheld,
+    /// Decided against the consumer.
+    Rejected,
+    /// Upheld and paid.
+    Compensated,
+}
+
+impl ComplaintStatus {
+    /// The snake_case name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ComplaintStatus::Filed => "filed",
+            ComplaintStatus::Responded => "responded",
+            ComplaintStatus::UnderReview => "under_review",
+            ComplaintStatus::Upheld => "upheld",
+            ComplaintStatus::Rejected => "rejected",
+            ComplaintStatus::Compensated => "compensated",
+        }
+    }
+}
+
+/// The clocks (`[complaints]` in the policy).
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ComplaintPolicy {
+    /// Hours the merchant has to respond.
+    pub response_hours: u32,
+    /// Days from filing to the platform's decision.
+    pub decision_days: u32,
+    /// Rejected complaints in `abuse_window_days` that flag a consumer for review.
+    pub abuse_rejected: u32,
+    /// Complaints against one merchant within `abuse_burst_hours` that flag a consumer.
+    pub abuse_burst: u32,
+    /// Window for counting rejected complaints.
+    pub abuse_window_days: u32,
+    /// Window for counting a burst against one merchant.
+    pub abuse_burst_hours: u32,
+}
+
+impl Default for ComplaintPolicy {
+    fn default() -> Self {
+        Self {
+            response_hours: 48,
+            decision_days: 7,
+            abuse_rejected: 3,
+            abuse_burst: 5,
+            abuse_window_days: 90,
+            abuse_burst_hours: 24,
+        }
+    }
+}
+
+/// Liability in basis points (sums to 10,000).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Liability {
+    /// The merchant's share.
+    pub merchant_bps: u32,
+    /// The room operator's (and its anchors') share.
+    pub room_operator_bps: u32,
+    /// The platform's own share (not recovered from anyone).
+    pub platform_bps: u32,
+}
+
+impl Liability {
+    /// Whether the shares add up to the whole.
+    pub fn is_whole(&self) -> bool {
+        u64::from(self.merchant_bps) + u64::from(self.room_operator_bps) + u64::from(self.platform_bps) == 10_000
+    }
+
+    /// Each share of `amount`, rounded down, the platform's taking the remainder.
+    pub fn shares(&self, amount: i64) -> (i64, i64, i64) {
+        let part = |bps: u32| i64::try_from(i128::from(amount) * i128::from(bps) / 10_000).unwrap_or(0);
+        let (m, r) = (part(self.merchant_bps), part(self.room_operator_bps));
+        (m, r, amount - m - r)
+    }
+}
+
+/// One line of a compensation, with its legal basis.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct CompensationLine {
+    /// `refund`, `punitive_3x` or `punitive_10x`.
+    pub kind: String,
+    /// Minor units.
+    pub amount: i64,
+    /// How it was computed.
+    pub explanation: String,
+    /// The law.
+    pub basis: String,
+}
+
+/// What an upheld complaint pays.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Compensation {
+    /// The lines.
+    pub lines: Vec<CompensationLine>,
+    /// Their sum.
+    pub total: i64,
+}
+
+/// The categories the policy treats as fraud (refund plus three times the price, CPL Art. 55).
+pub const FRAUD_LIKE: [ComplaintCategory; 3] =
+    [ComplaintCategory::FalseAdvertising, ComplaintCategory::Counterfeit, ComplaintCategory::PriceFraud];
+
+/// Computes the compensation for an upheld complaint about an order that cost `price`;
+/// `already_refunded` when a return already gave the price back.
+pub fn compensation(category: ComplaintCategory, price: Money, already_refunded: bool) -> Compensation {
+    let p = price.minor;
+    let mut lines = vec![if already_refunded {
+        CompensationLine {
+            kind: "refund".into(),
+            amount: 0,
+            explanation: "the price was already refunded with the return".into(),
+            basis: "Consumer Protection Law Art. 24".into(),
+        }
+    } else {
+        CompensationLine {
+            kind: "refund".into(),
+            amount: p,
+            explanation: format!("refund of the price paid, {p} fen"),
+            basis: "Consumer Protection Law Art. 24".into(),
+        }
+    }];
+    if FRAUD_LIKE.contains(&category) {
+        let three = p.saturating_mul(3);
+        let amount = three.max(50_000);
+        lines.push(CompensationLine {
+            kind: "punitive_3x".into(),
+            amount,
+            explanation: if amount == three {
+                format!("three times the price paid: 3 × {p} = {three} fen")
+            } else {
+                format!("three times the price paid ({three} fen) is below the floor of ¥500: 50000 fen")
+            },
+            basis: "Consumer Protection Law Art. 55 (fraud: three times the price, at least ¥500)".into(),
+        });
+    }
+    if category == ComplaintCategory::FoodSafety {
+        let ten = p.saturating_mul(10);
+        let amount = ten.max(100_000);
+        lines.push(CompensationLine {
+            kind: "punitive_10x".into(),
+            amount,
+            explanation: if amount == ten {
+                format!("ten times the price paid: 10 × {p} = {ten} fen")
+            } else {
+                format!("ten times the price paid ({ten} fen) is below the floor of ¥1,000: 100000 fen")
+            },
+            basis: "Food Safety Law Art. 148 (food not meeting safety standards: ten times the price, at least ¥1,000)"
+                .into(),
+        });
+    }
+    let total = lines.iter().map(|l| l.amount).fold(0i64, i64::saturating_add);
+    Compensation { lines, total }
+}
+
+/// The merchant's answer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Response {
+    /// Words.
+    pub text: String,
+    /// When.
+    pub at: DateTime<Utc>,
+}
+
+/// An operator's decision.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Decision {
+    /// For the consumer?
+    pub upheld: bool,
+    /// Who is liable (upheld only).
+    pub liability: Option<Liability>,
+    /// Why.
+    pub reason: String,
+    /// By whom.
+    pub decided_by: AccountId,
+    /// When.
+    pub at: DateTime<Utc>,
+    /// What it pays (upheld only).
+    pub compensation: Option<Compensation>,
+}
+
+/// An appeal of a decision.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Appeal {
+    /// Who appealed.
+    pub by: AccountId,
+    /// Why.
+    pub statement: String,
+    /// When.
+    pub at: DateTime<Utc>,
+}
+
+/// A reason to look at a consumer's complaints, with the evidence.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct AbuseFlag {
+    /// `repeatedly_rejected` or `burst_against_one_party`.
+    pub kind: String,
+    /// The figures.
+    pub detail: String,
+    /// The complaints behind it.
+    #[schema(value_type = Vec<String>)]
+    pub complaints: Vec<ComplaintId>,
+}
+
+/// A complaint.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Complaint {
+    /// Id.
+    #[schema(value_type = String)]
+    pub id: ComplaintId,
+    /// The order.
+    pub order: OrderId,
+    /// Who complains.
+    pub consumer: AccountId,
+    /// The seller.
+    pub merchant: MerchantId,
+    /// The product.
+    pub product: ProductId,
+    /// The show it was bought in.
+    pub show: Option<ShowId>,
+    /// The show's room.
+    pub room_operator: Option<RoomOperatorId>,
+    /// The show's anchors.
+    pub anchors: Vec<AnchorId>,
+    /// What it is about.
+    pub category: ComplaintCategory,
+    /// In the consumer's words.
+    pub description: String,
+    /// Transcript segment ids, record ids, photo URLs.
+    pub evidence: Vec<String>,
+    /// The price paid.
+    pub price: Money,
+    /// State.
+    pub status: ComplaintStatus,
+    /// When filed.
+    pub filed_at: DateTime<Utc>,
+    /// The merchant must respond by.
+    pub respond_by: DateTime<Utc>,
+    /// The platform must decide by.
+    pub decide_by: DateTime<Utc>,
+    /// The merchant's response.
+    pub response: Option<Response>,
+    /// The decision (the latest, after an appeal).
+    pub decision: Option<Decision>,
+    /// The appeal, if any (one).
+    pub appeal: Option<Appeal>,
+    /// Abuse flags raised when it was filed.
+    pub abuse_flags: Vec<AbuseFlag>,
+    /// The ledger transfers that paid and recovered it.
+    pub transfers: Vec<String>,
+    /// What was recovered from the liable parties' deposits (the rest of their share is owed as
+    /// receivables; the platform's own share is not recovered).
+    #[serde(default)]
+    pub recovered: i64,
+}
+
+/// Why a step is refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("the complaint is {current}; cannot {action}")]
+pub struct ComplaintStateError {
+    /// State now.
+    pub current: &'static str,
+    /// What was tried.
+    pub action: &'static str,
+}
+
+impl Complaint {
+    fn need(&self, from: &[ComplaintStatus], action: &'static str) -> Result<(), ComplaintStateError> {
+        if from.contains(&self.status) {
+            Ok(())
+        } else {
+            Err(ComplaintStateError { current: self.status.as_str(), action })
+        }
+    }
+
+    /// The merchant responds.
+    pub fn respond(&mut self, text: String, now: DateTime<Utc>) -> Result<(), ComplaintStateError> {
+        self.need(&[ComplaintStatus::Filed], "respond")?;
+        self.response = Some(Response { text, at: now });
+        self.status = ComplaintStatus::Responded;
+        Ok(())
+    }
+
+    /// An operator takes it for review: after the response, or once the merchant's clock ran out.
+    pub fn review(&mut self, now: DateTime<Utc>) -> Result<(), ComplaintStateError> {
+        if self.status == ComplaintStatus::Filed && now >= self.respond_by {
+            self.status = ComplaintStatus::UnderReview;
+            return Ok(());
+        }
+        self.need(
+            &[ComplaintStatus::Responded],
+            "start the review (the merchant has not responded and still has time)",
+        )?;
+        self.status = ComplaintStatus::UnderReview;
+        Ok(())
+    }
+
+    /// An operator decides.
+    pub fn decide(&mut self, d: Decision) -> Result<(), ComplaintStateError> {
+        self.need(&[ComplaintStatus::UnderReview], "adjudicate")?;
+        self.status = if d.upheld { ComplaintStatus::Upheld } else { ComplaintStatus::Rejected };
+        self.decision = Some(d);
+        Ok(())
+    }
+
+    /// The compensation was paid.
+    pub fn compensated(&mut self, transfers: Vec<String>) -> Result<(), ComplaintStateError> {
+        self.need(&[ComplaintStatus::Upheld], "record the compensation")?;
+        self.status = ComplaintStatus::Compensated;
+        self.transfers.extend(transfers);
+        Ok(())
+    }
+
+    /// Appeals a decision once; back under review.
+    pub fn appeal(&mut self, a: Appeal) -> Result<(), ComplaintStateError> {
+        if self.appeal.is_some() {
+            return Err(ComplaintStateError { current: "already appealed", action: "appeal again" });
+        }
+        self.need(&[ComplaintStatus::Rejected, ComplaintStatus::Upheld, ComplaintStatus::Compensated], "appeal")?;
+        self.appeal = Some(a);
+        self.status = ComplaintStatus::UnderReview;
+        Ok(())
+    }
+
+    /// The steps past their clock now.
+    pub fn overdue(&self, now: DateTime<Utc>) -> Vec<&'static str> {
+        let mut out = Vec::new();
+        if self.status == ComplaintStatus::Filed && now > self.respond_by {
+            out.push("merchant_response");
+        }
+        let open =
+            matches!(self.status, ComplaintStatus::Filed | ComplaintStatus::Responded | ComplaintStatus::UnderReview);
+        if open && now > self.decide_by {
+            out.push("platform_decision");
+        }
+        out
+    }
+
+    /// Clocks for a complaint filed at `now`.
+    pub fn clocks(now: DateTime<Utc>, p: &ComplaintPolicy) -> (DateTime<Utc>, DateTime<Utc>) {
+        (now + Duration::hours(i64::from(p.response_hours)), now + Duration::days(i64::from(p.decision_days)))
+    }
+}
+
+/// Flags for a consumer filing now, from their earlier complaints (Art. 20: detect abuse).
+pub fn abuse_flags(
+    earlier: &[Complaint],
+    merchant: MerchantId,
+    now: DateTime<Utc>,
+    p: &ComplaintPolicy,
+) -> Vec<AbuseFlag> {
+    let mut flags = Vec::new();
+    let since = now - Duration::days(i64::from(p.abuse_window_days));
+    let rejected: Vec<ComplaintId> = earlier
+        .iter()
+        .filter(|c| c.status == ComplaintStatus::Rejected && c.decision.as_ref().is_some_and(|d| d.at >= since))
+        .map(|c| c.id)
+        .collect();
+    if p.abuse_rejected > 0 && rejected.len() >= p.abuse_rejected as usize {
+        flags.push(AbuseFlag {
+            kind: "repeatedly_rejected".into(),
+            detail: format!(
+                "{} complaints rejected in the last {} days (threshold {})",
+                rejected.len(),
+                p.abuse_window_days,
+                p.abuse_rejected
+            ),
+            complaints: rejected,
+        });
+    }
+    let burst_since = now - Duration::hours(i64::from(p.abuse_burst_hours));
+    let burst: Vec<ComplaintId> =
+        earlier.iter().filter(|c| c.merchant == merchant && c.filed_at >= burst_since).map(|c| c.id).collect();
+    // This complaint counts too.
+    if p.abuse_burst > 0 && burst.len() + 1 >= p.abuse_burst as usize {
+        flags.push(AbuseFlag {
+            kind: "burst_against_one_party".into(),
+            detail: format!(
+                "{} complaints against {merchant} within {} hours (threshold {})",
+                burst.len() + 1,
+                p.abuse_burst_hours,
+                p.abuse_burst
+            ),
+            complaints: burst,
+        });
+    }
+    flags
+}
+
+#[cfg(test)]
+mod tests;
