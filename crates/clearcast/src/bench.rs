@@ -216,13 +216,10 @@ struct Run {
     lost: usize,
 }
 
-async fn prepare(
-    args: &FlashSaleArgs,
-    buyers: usize,
-    stock: i64,
-    dir: &std::path::Path,
-) -> Result<(StoreArgs, Fixture)> {
-    let database_url = match &args.database_url {
+/// A fresh store for a benchmark: a new PostgreSQL database on `database_url`'s server, or a
+/// SQLite file in `dir`, with a fresh key.
+pub(crate) async fn fresh_store_args(database_url: Option<&str>, dir: &std::path::Path) -> Result<StoreArgs> {
+    let database_url = match database_url {
         Some(base) => Some(
             clearcast_store::testing::create_database(base, "clearcast_bench")
                 .await
@@ -230,11 +227,38 @@ async fn prepare(
         ),
         None => None,
     };
-    let store_args = StoreArgs {
+    Ok(StoreArgs {
         data_dir: dir.to_path_buf(),
         database_url,
         id_key: Some(clearcast_store::crypto::FieldCipher::generate_secret()),
-    };
+    })
+}
+
+/// 64-bit xorshift: a fixed, dependency-free source of benchmark data.
+pub(crate) struct Rng(pub(crate) u64);
+
+impl Rng {
+    /// The next number.
+    pub(crate) fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+
+    /// A number below `n`.
+    pub(crate) fn below(&mut self, n: u64) -> u64 {
+        self.next() % n.max(1)
+    }
+}
+
+async fn prepare(
+    args: &FlashSaleArgs,
+    buyers: usize,
+    stock: i64,
+    dir: &std::path::Path,
+) -> Result<(StoreArgs, Fixture)> {
+    let store_args = fresh_store_args(args.database_url.as_deref(), dir).await?;
     let store = store_args.open().await?;
     let state = clearcast_server::AppState::new(
         store,

@@ -23,6 +23,8 @@ use clearcast_domain::reputation::{Component, Observed, ReputationPolicy, Scored
 use clearcast_server::quality::Quality;
 use serde::Serialize;
 
+use crate::bench::Rng;
+
 /// Options.
 #[derive(clap::Args, Clone)]
 pub struct FeedBenchArgs {
@@ -60,21 +62,6 @@ pub struct SizeReport {
     pub speedup: f64,
     /// Feedback events ingested per second (book + re-rank).
     pub events_per_s: f64,
-}
-
-/// 64-bit xorshift: a fixed, dependency-free source of test data.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n.max(1)
-    }
 }
 
 fn pct(mut v: Vec<f64>, p: f64) -> f64 {

@@ -20,7 +20,7 @@ use clearcast_domain::money::Currency;
 use clearcast_store::Store;
 use serde::Serialize;
 
-use crate::config::StoreArgs;
+use crate::bench::Rng;
 
 /// Options.
 #[derive(clap::Args, Clone)]
@@ -64,17 +64,6 @@ pub struct Report {
     pub trial_balance: i64,
 }
 
-struct Rng(u64);
-
-impl Rng {
-    fn below(&mut self, n: u64) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0 % n.max(1)
-    }
-}
-
 fn traffic(n: usize, prefix: &str, merchants: &[MerchantId], rng: &mut Rng) -> Result<Vec<Transfer>> {
     let cash = AccountCode::platform(AccountKind::ExternalCash);
     let escrow = AccountCode::platform(AccountKind::Escrow);
@@ -105,20 +94,7 @@ fn traffic(n: usize, prefix: &str, merchants: &[MerchantId], rng: &mut Rng) -> R
 }
 
 async fn open(args: &LedgerBenchArgs, dir: &std::path::Path) -> Result<Arc<dyn Store>> {
-    let database_url = match &args.database_url {
-        Some(base) => Some(
-            clearcast_store::testing::create_database(base, "clearcast_bench")
-                .await
-                .map_err(|e| anyhow::anyhow!("{e}"))?,
-        ),
-        None => None,
-    };
-    let store_args = StoreArgs {
-        data_dir: dir.to_path_buf(),
-        database_url,
-        id_key: Some(clearcast_store::crypto::FieldCipher::generate_secret()),
-    };
-    store_args.open().await
+    crate::bench::fresh_store_args(args.database_url.as_deref(), dir).await?.open().await
 }
 
 /// Runs the benchmark and prints the report.
