@@ -249,6 +249,13 @@ impl Order {
         self.go(&[OrderStatus::Delivered, OrderStatus::Completed], OrderStatus::Refunded, "refund", now)
     }
 
+    /// Refunds a paid order because a complaint about it was upheld (whatever the goods' way:
+    /// not shipped, in transit, delivered or completed). The goods are not restocked.
+    pub fn refund_on_complaint(&mut self, now: DateTime<Utc>) -> Result<(), OrderStateError> {
+        use OrderStatus::*;
+        self.go(&[Paid, Shipped, Delivered, Completed], Refunded, "refund on an upheld complaint", now)
+    }
+
     /// Whether an unpaid order has outlived the payment window.
     pub fn payment_expired(&self, now: DateTime<Utc>, window_minutes: u32) -> bool {
         self.status == OrderStatus::Placed && now >= self.placed_at + Duration::minutes(i64::from(window_minutes))

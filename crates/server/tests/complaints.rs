@@ -91,29 +91,49 @@ async fn flow(app: &TestApp) {
     assert_eq!((bad.status, bad.field()), (422, "liability"));
     assert_eq!(app.post(&url, Some(&op), json!({"upheld": true, "reason": "假货"})).await.field(), "liability");
     assert_eq!(app.post(&url, Some(&consumer), json!({"upheld": true, "reason": "x"})).await.status, 403);
+    // 上海优选 has taken ¥300 of its ¥500 deposit back: ¥200 is left to recover from.
+    let yx_party = s(&app.get(&format!("/api/v1/complaints/{id}"), Some(&op)).await.body["merchant"]);
+    let w = app
+        .post(
+            "/api/v1/ledger/transfers",
+            Some(&op),
+            json!({"transfers": [{"id": "withdraw-yx-1", "debit": format!("merchant_deposit:{yx_party}"), "credit": "external_cash", "amount": 30_000, "kind": "payout"}]}),
+        )
+        .await;
+    assert_eq!(w.status, 201, "{}", w.body);
     let tb0 = app.get("/api/v1/ledger/trial-balance", Some(&op)).await.body;
     let d = app
         .post(&url, Some(&op), json!({"upheld": true, "reason": "品牌方确认为假冒", "liability": {"merchant_bps": 9900, "room_operator_bps": 100, "platform_bps": 0}}))
         .await;
     assert_eq!(d.status, 200, "{}", d.body);
     assert_eq!(d.body["status"], "compensated");
-    // Counterfeit: refund plus three times the price, at least ¥500.
+    // Counterfeit: the price back (with the order itself, out of escrow) plus three times the
+    // price, at least ¥500, from the guarantee pool.
     let comp = &d.body["decision"]["compensation"];
     let extra = (price * 3).max(50_000);
-    assert_eq!(comp["total"], price + extra, "{comp}");
+    assert_eq!((comp["lines"][0]["amount"].clone(), comp["total"].clone()), (json!(0), json!(extra)), "{comp}");
     assert!(s(&comp["lines"][1]["basis"]).contains("Art. 55"));
-    let total = price + extra;
+    let total = extra;
     let tb = app.get("/api/v1/ledger/trial-balance", Some(&reg)).await.body;
     assert_eq!(tb["total"], 0);
+    assert_eq!(balance(&tb, "escrow"), balance(&tb0, "escrow") - price, "the price left escrow with the order");
+    let o = app.get(&format!("/api/v1/orders/{order}"), Some(&consumer)).await;
+    assert_eq!(o.body["status"], "refunded");
+    // The order cannot be refunded again, cancelled or settled.
+    let cancel = app.post(&format!("/api/v1/orders/{order}/cancel"), Some(&consumer), json!({})).await;
+    assert_eq!(cancel.status, 409, "{}", cancel.body);
+    // The room it was sold in reads the complaint; another room would not.
+    let room_login = app.login("xingguang", "room-demo-pass").await;
+    assert_eq!(app.get(&format!("/api/v1/complaints/{id}"), Some(&room_login)).await.status, 200);
     let yx_id = s(&d.body["merchant"]);
     let room = s(&d.body["room_operator"]);
     let m_share = total * 9900 / 10000;
     let r_share = total * 100 / 10000;
-    assert!(m_share > 50_000, "the seller's share exceeds its deposit");
+    assert!(m_share > 20_000, "the seller's share exceeds what is left of its deposit");
     // The deposit held ¥500: it pays that, the rest of its share is a receivable.
     assert_eq!(balance(&tb, &format!("merchant_deposit:{yx_id}")), 0);
-    assert_eq!(balance(&tb, &format!("receivable:{yx_id}")), -(m_share - 50_000));
-    assert_eq!(d.body["recovered"], 50_000 + r_share);
+    assert_eq!(balance(&tb, &format!("receivable:{yx_id}")), -(m_share - 20_000));
+    assert_eq!(d.body["recovered"], 20_000 + r_share);
     assert_eq!(
         balance(&tb, &format!("room_operator_deposit:{room}")),
         balance(&tb0, &format!("room_operator_deposit:{room}")) - r_share
@@ -170,7 +190,7 @@ async fn flow(app: &TestApp) {
     assert_eq!(up.status, 200, "{}", up.body);
     let k = &up.body["decision"]["compensation"];
     assert_eq!(k["lines"][1]["kind"], "punitive_10x");
-    assert_eq!(k["total"], rice_price + (rice_price * 10).max(100_000));
+    assert_eq!(k["total"], (rice_price * 10).max(100_000), "the price itself came back with the order");
     let ap2 =
         app.post(&format!("/api/v1/complaints/{fid}/appeal"), Some(&consumer), json!({"statement": "again"})).await;
     assert_eq!((ap2.status, ap2.code()), (409, "already_appealed"));
@@ -276,4 +296,34 @@ async fn repeated_rejected_complaints_flag_the_consumer_for_review() {
         )
         .await;
     assert_eq!(stranger.status, 403);
+}
+
+#[tokio::test]
+async fn one_complaint_per_order_even_when_filed_at_once_and_food_safety_is_for_food() {
+    let app = TestApp::spawn_demo().await;
+    let consumer = app.login("consumer", "consumer-demo-pass").await;
+    let (order, _) = paid_order(&app, &consumer, "AI 数字人夜场").await;
+    let not_food = app
+        .post(
+            "/api/v1/complaints",
+            Some(&consumer),
+            json!({"order_id": order, "category": "food_safety", "description": "x"}),
+        )
+        .await;
+    assert_eq!((not_food.status, not_food.field()), (422, "category"), "disinfectant is not food: {}", not_food.body);
+    let mut tasks = Vec::new();
+    for i in 0..10 {
+        let req = app
+            .client
+            .post(format!("{}/api/v1/complaints", app.base))
+            .bearer_auth(&consumer)
+            .json(&json!({"order_id": order, "category": "quality", "description": format!("p{i}")}));
+        tasks.push(tokio::spawn(async move { req.send().await.unwrap().status().as_u16() }));
+    }
+    let mut codes = Vec::new();
+    for t in tasks {
+        codes.push(t.await.unwrap());
+    }
+    assert_eq!(codes.iter().filter(|c| **c == 201).count(), 1, "{codes:?}");
+    assert!(codes.iter().all(|c| *c == 201 || *c == 409), "{codes:?}");
 }

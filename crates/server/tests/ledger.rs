@@ -83,6 +83,7 @@ async fn ledger_flow(app: &TestApp) {
         (json!({"credit": "merchant_deposit:mer_0192f0c5a4c37d6a9b4f3e2d1c0b0a09"}), 422, "transfers[0].credit"),
         (json!({"currency": "USD"}), 422, "transfers[0].currency"),
         (json!({"id": "has space"}), 422, "transfers[0].id"),
+        (json!({"id": "order:0192f0c5a4c37d6a9b4f3e2d1c0b0a09:paid"}), 422, "transfers[0].id"),
         (json!({"credit": "external_cash"}), 422, "same_account"),
     ] {
         let r = app.post("/api/v1/ledger/transfers", Some(&op), t(patch.clone())).await;

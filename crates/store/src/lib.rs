@@ -371,6 +371,8 @@ pub struct ComplaintFilter {
     pub merchant: Option<MerchantId>,
     /// In one state.
     pub status: Option<clearcast_domain::complaint::ComplaintStatus>,
+    /// Sold in one room's shows (applied by the caller; the store ignores it).
+    pub room_operator: Option<clearcast_domain::ids::RoomOperatorId>,
 }
 
 /// Consumers' complaints (the safety net).

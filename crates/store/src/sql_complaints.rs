@@ -22,7 +22,10 @@ macro_rules! impl_complaint_store {
                 .bind(c.filed_at)
                 .bind(to_json(c)?)
                 .execute(&mut *tx)
-                .await?;
+                .await
+                .map_err(|e| {
+                    crate::error::unique_as(e, &[("order_id", "complaint_exists", "this order already has a complaint")])
+                })?;
                 append_record(&mut tx, &c.id.to_string(), record).await?;
                 tx.commit().await?;
                 Ok(())

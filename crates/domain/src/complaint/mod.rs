@@ -177,7 +177,9 @@ pub fn compensation(category: ComplaintCategory, price: Money, already_refunded:
         CompensationLine {
             kind: "refund".into(),
             amount: 0,
-            explanation: "the price was already refunded with the return".into(),
+            explanation: "the price paid was refunded to the buyer with the order itself (out of escrow, or \
+                          back from the seller if it had been settled)"
+                .into(),
             basis: "Consumer Protection Law Art. 24".into(),
         }
     } else {

@@ -98,7 +98,9 @@ pub fn order_flows(o: &Order, from: OrderStatus, room: Option<RoomOperatorId>, f
     let batches = match (from, o.status) {
         (Placed, Paid) => vec![paid(o)],
         (_, Completed) => vec![paid(o), settle_legs(o, room, fee_bps, false)],
-        (Paid, Cancelled) | (Delivered, Refunded) | (Shipped, Refunded) => vec![paid(o), refund(o)],
+        (Paid, Cancelled) | (Paid, Refunded) | (Delivered, Refunded) | (Shipped, Refunded) => {
+            vec![paid(o), refund(o)]
+        }
         (Completed, Refunded) => {
             let mut back = settle_legs(o, room, fee_bps, true);
             back.extend(refund(o));

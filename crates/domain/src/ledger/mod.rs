@@ -305,6 +305,9 @@ pub enum LedgerError {
     /// The id was used for another movement.
     #[error("transfer id {0} was already used for a different transfer")]
     IdReused(TransferId),
+    /// A batch mixing transfers applied before with new ones.
+    #[error("transfer {0} was applied before but {1} was not: post new transfers in a batch of their own")]
+    PartlyReplayed(TransferId, TransferId),
     /// The same id twice in one batch.
     #[error("transfer id {0} appears twice in the batch")]
     DuplicateInBatch(TransferId),
@@ -321,6 +324,7 @@ impl LedgerError {
             LedgerError::SameAccount(_) => "same_account",
             LedgerError::Insufficient { .. } => "insufficient_funds",
             LedgerError::IdReused(_) => "transfer_id_reused",
+            LedgerError::PartlyReplayed(..) => "partly_replayed",
             LedgerError::DuplicateInBatch(_) => "duplicate_transfer_id",
             LedgerError::Overflow(_) => "balance_overflow",
         }
@@ -352,11 +356,12 @@ pub fn check_batch(
         }
     }
     let replayed: Vec<&Transfer> = batch.iter().filter(|t| known.contains_key(&t.id)).collect();
-    if !replayed.is_empty() {
+    if let Some(first) = replayed.first() {
         for t in batch {
             match known.get(&t.id) {
                 Some(o) if o.same_as(t) => {}
-                _ => return Err(LedgerError::IdReused(t.id.clone())),
+                Some(_) => return Err(LedgerError::IdReused(t.id.clone())),
+                None => return Err(LedgerError::PartlyReplayed(first.id.clone(), t.id.clone())),
             }
         }
         return Ok(None);

@@ -91,7 +91,7 @@ fn a_replayed_id_returns_the_original_and_a_reused_id_is_refused() {
     other.amount = 1;
     assert_eq!(l.post(vec![other]).unwrap_err().code(), "transfer_id_reused");
     let mixed = vec![a.clone(), tr("pay-2", cash(), pool(), 5, TransferKind::Funding)];
-    assert_eq!(l.post(mixed).unwrap_err().code(), "transfer_id_reused");
+    assert_eq!(l.post(mixed).unwrap_err().code(), "partly_replayed");
     let twice =
         vec![tr("x", cash(), pool(), 5, TransferKind::Funding), tr("x", cash(), pool(), 5, TransferKind::Funding)];
     assert_eq!(l.post(twice).unwrap_err().code(), "duplicate_transfer_id");

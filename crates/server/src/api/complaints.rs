@@ -115,6 +115,19 @@ pub async fn file(
         ));
     }
     let mine = all_of(&state, &ComplaintFilter { consumer: Some(caller.account.id), ..Default::default() }).await?;
+    if input.category == ComplaintCategory::FoodSafety {
+        let food = ["food", "health_food", "baby"];
+        if !food.contains(&order.snapshot.category.as_str()) {
+            return Err(ApiError::invalid(
+                "category",
+                "not_food",
+                format!(
+                    "food_safety is for food, health food and baby food (Food Safety Law); this order is {}",
+                    order.snapshot.category
+                ),
+            ));
+        }
+    }
     if let Some(c) = mine.iter().find(|c| c.order == order.id) {
         return Err(ApiError::new(
             StatusCode::CONFLICT,
@@ -160,7 +173,10 @@ pub async fn file(
         c.id,
         json!({"order": c.order, "category": c.category, "respond_by": respond_by, "decide_by": decide_by, "abuse_flags": c.abuse_flags}),
     );
-    state.store.insert_complaint(&c, record).await?;
+    state.store.insert_complaint(&c, record).await.map_err(|e| match e {
+        clearcast_store::StoreError::Conflict { code, message } => ApiError::new(StatusCode::CONFLICT, code, message),
+        other => other.into(),
+    })?;
     Ok((StatusCode::CREATED, Json(view(c, now))))
 }
 
@@ -176,11 +192,16 @@ async fn scope(state: &AppState, caller: &Caller) -> ApiResult<ComplaintFilter> 
             },
             None => return Err(ApiError::forbidden("register your shop first")),
         },
-        _ => {
-            return Err(ApiError::forbidden(
-                "complaints are read by their buyer, their seller, operators and regulators",
-            ))
-        }
+        Role::RoomOperator => match state.store.party_of_owner(PartyKind::RoomOperator, caller.account.id).await? {
+            Some(p) => match p.id {
+                PartyId::RoomOperator(r) => ComplaintFilter { room_operator: Some(r), ..Default::default() },
+                _ => return Err(ApiError::internal("room operator id of another kind")),
+            },
+            None => return Err(ApiError::forbidden("register your room first")),
+        },
+        _ => return Err(ApiError::forbidden(
+            "complaints are read by their buyer, their seller, the room they were sold in, operators and regulators",
+        )),
     })
 }
 
@@ -211,6 +232,7 @@ pub async fn list(
     let items = all_of(&state, &f)
         .await?
         .into_iter()
+        .filter(|c| f.room_operator.is_none_or(|r| c.room_operator == Some(r)))
         .map(|c| view(c, now))
         .filter(|v| q.overdue != Some(true) || !v.overdue.is_empty())
         .filter(|v| q.flagged != Some(true) || !v.complaint.abuse_flags.is_empty())
@@ -222,7 +244,9 @@ async fn load(state: &AppState, caller: &Caller, id: &str) -> ApiResult<Complain
     let cid: ComplaintId = parse_id("id", id)?;
     let c = state.store.get_complaint(cid).await?.ok_or_else(|| ApiError::not_found("complaint"))?;
     let f = scope(state, caller).await?;
-    let visible = f.consumer.is_none_or(|x| x == c.consumer) && f.merchant.is_none_or(|m| m == c.merchant);
+    let visible = f.consumer.is_none_or(|x| x == c.consumer)
+        && f.merchant.is_none_or(|m| m == c.merchant)
+        && f.room_operator.is_none_or(|r| c.room_operator == Some(r));
     if visible {
         Ok(c)
     } else {
@@ -353,46 +377,38 @@ async fn money(
     let cash = AccountCode::platform(AccountKind::ExternalCash);
     let mut batches = vec![vec![
         t("pay", pool, payable, total, TransferKind::Compensation)?,
-        t("payout", payable, cash, total, TransferKind::Payout)?,
+        t("out", payable, cash, total, TransferKind::Payout)?,
     ]];
     let (m_share, r_share, _platform) = l.shares(total);
     let mut recovery = Vec::new();
-    let mut recover =
-        |who: &str, deposit: AccountCode, receivable: AccountCode, share: i64, have: i64| -> ApiResult<()> {
-            let from_deposit = have.clamp(0, share);
-            if from_deposit > 0 {
-                recovery.push(t(&format!("recover:{who}"), deposit, pool, from_deposit, TransferKind::Recovery)?);
-            }
-            if share > from_deposit {
-                recovery.push(t(
-                    &format!("shortfall:{who}"),
-                    receivable,
-                    pool,
-                    share - from_deposit,
-                    TransferKind::Shortfall,
-                )?);
-            }
-            Ok(())
-        };
+    let mut recover = |who: &str,
+                       deposit: AccountCode,
+                       receivable: AccountCode,
+                       share: i64,
+                       have: i64|
+     -> ApiResult<()> {
+        let from_deposit = have.clamp(0, share);
+        if from_deposit > 0 {
+            recovery.push(t(&format!("rec:{who}"), deposit, pool, from_deposit, TransferKind::Recovery)?);
+        }
+        if share > from_deposit {
+            recovery.push(t(&format!("short:{who}"), receivable, pool, share - from_deposit, TransferKind::Shortfall)?);
+        }
+        Ok(())
+    };
     let md = AccountCode::merchant(AccountKind::MerchantDeposit, c.merchant);
     let have = state.store.ledger_balance(&md).await?;
-    recover("merchant", md, AccountCode::merchant(AccountKind::Receivable, c.merchant), m_share, have)?;
+    recover("m", md, AccountCode::merchant(AccountKind::Receivable, c.merchant), m_share, have)?;
     match c.room_operator {
         Some(r) => {
             let rd = AccountCode::room(AccountKind::RoomOperatorDeposit, r);
             let have = state.store.ledger_balance(&rd).await?;
-            recover("room", rd, AccountCode::room(AccountKind::Receivable, r), r_share, have)?;
+            recover("r", rd, AccountCode::room(AccountKind::Receivable, r), r_share, have)?;
         }
         // Bought outside a show: no room to share the liability; the merchant carries it.
         None if r_share > 0 => {
             let have = (state.store.ledger_balance(&md).await? - m_share).max(0);
-            recover(
-                "merchant-room-share",
-                md,
-                AccountCode::merchant(AccountKind::Receivable, c.merchant),
-                r_share,
-                have,
-            )?;
+            recover("mr", md, AccountCode::merchant(AccountKind::Receivable, c.merchant), r_share, have)?;
         }
         None => {}
     }
@@ -441,9 +457,27 @@ pub async fn adjudicate(
         }
         (_, l) => l,
     };
-    let order =
+    let mut order =
         state.store.get_order(c.order).await?.ok_or_else(|| ApiError::internal("a complaint's order vanished"))?;
-    let comp = input.upheld.then(|| compensation(c.category, c.price, order.status == OrderStatus::Refunded));
+    if input.upheld && !matches!(order.status, OrderStatus::Refunded | OrderStatus::Cancelled) {
+        // The price goes back with the order itself (out of escrow, or back from the parties the
+        // sale was settled to), so the order can never be refunded, cancelled or settled again.
+        let from = order.status;
+        order
+            .refund_on_complaint(now)
+            .map_err(|e| ApiError::new(StatusCode::CONFLICT, "invalid_order_state", e.to_string()))?;
+        let money = crate::api::orders::money_for(&state, &order, from).await?;
+        let record =
+            entry_by(&caller, now, "order.refunded_on_complaint", order.id, json!({"complaint": c.id, "from": from}));
+        state.store.save_order(&order, from, false, record, &money).await.map_err(|e| match e {
+            clearcast_store::StoreError::Conflict { code, message } => {
+                ApiError::new(StatusCode::CONFLICT, code, message)
+            }
+            other => other.into(),
+        })?;
+    }
+    let refunded = matches!(order.status, OrderStatus::Refunded | OrderStatus::Cancelled);
+    let comp = input.upheld.then(|| compensation(c.category, c.price, refunded));
     let money = match (&comp, &liability) {
         (Some(k), Some(l)) if k.total > 0 => money(&state, &c, k.total, l, now).await?,
         _ => vec![],

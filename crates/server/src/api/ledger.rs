@@ -24,6 +24,9 @@ use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiJson, ApiQuery};
 use crate::state::AppState;
 
+/// Id prefixes the platform's own flows use; hand-posted transfers may not take them.
+pub const RESERVED: [&str; 3] = ["order:", "complaint:", "dep:"];
+
 /// Most transfers one request links.
 pub const MAX_LINKED: usize = 100;
 
@@ -102,6 +105,16 @@ pub async fn parse_transfers(
     for (i, t) in input.into_iter().enumerate() {
         let f = |k: &str| format!("transfers[{i}].{k}");
         let id = TransferId::try_from(t.id).map_err(|e| ApiError::invalid(&f("id"), "invalid", e))?;
+        if RESERVED.iter().any(|p| id.as_str().starts_with(p)) {
+            return Err(ApiError::invalid(
+                &f("id"),
+                "reserved",
+                format!(
+                    "ids starting with {} are the platform's own (orders, complaints, deposits)",
+                    RESERVED.join(", ")
+                ),
+            ));
+        }
         let debit: AccountCode = t.debit.parse().map_err(|e: clearcast_domain::ledger::BadAccount| {
             ApiError::invalid(&f("debit"), "unknown_account", e.to_string())
         })?;
@@ -342,12 +355,14 @@ pub async fn deposit(
     if !(1..=clearcast_domain::money::MAX_PRICE_MINOR).contains(&input.amount) {
         return Err(ApiError::invalid("amount", "out_of_range", "1 to 10,000,000,000 fen"));
     }
+    // Keys are the caller's own: the same key from two accounts is two top-ups.
+    let mine = caller.account.id.uuid().simple().to_string();
     let key = match headers.get("idempotency-key").map(|v| v.to_str().map(str::trim)) {
-        None => format!("deposit:{}", uuid::Uuid::now_v7().simple()),
+        None => format!("dep:{}", uuid::Uuid::now_v7().simple()),
         Some(Ok(k))
             if !k.is_empty() && k.len() <= 40 && k.chars().all(|c| c.is_ascii_alphanumeric() || "-_.:".contains(c)) =>
         {
-            format!("deposit:{}:{k}", caller.account.id.uuid().simple())
+            format!("dep:{}:{k}", &mine[mine.len() - 16..])
         }
         Some(_) => {
             return Err(ApiError::new(

@@ -339,7 +339,7 @@ fn state_err(e: clearcast_domain::order::OrderStateError) -> ApiError {
 }
 
 /// The ledger batches a transition posts with it (payment into escrow, settlement, refunds).
-async fn money_for(
+pub(crate) async fn money_for(
     state: &AppState,
     order: &Order,
     from: clearcast_domain::order::OrderStatus,

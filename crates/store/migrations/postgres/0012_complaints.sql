@@ -9,6 +9,8 @@ CREATE TABLE complaints (
     filed_at    TIMESTAMPTZ NOT NULL,
     doc         TEXT NOT NULL
 );
+-- One complaint per order: two racing filings cannot both land.
+CREATE UNIQUE INDEX complaints_order ON complaints(order_id);
 CREATE INDEX complaints_consumer ON complaints(consumer_id, id);
 CREATE INDEX complaints_merchant ON complaints(merchant_id, id);
 CREATE INDEX complaints_status ON complaints(status, id);
