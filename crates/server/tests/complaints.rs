@@ -327,3 +327,24 @@ async fn one_complaint_per_order_even_when_filed_at_once_and_food_safety_is_for_
     assert_eq!(codes.iter().filter(|c| **c == 201).count(), 1, "{codes:?}");
     assert!(codes.iter().all(|c| *c == 201 || *c == 409), "{codes:?}");
 }
+
+#[tokio::test]
+async fn evidence_is_a_url_or_an_id() {
+    let app = TestApp::spawn_demo().await;
+    let consumer = app.login("consumer", "consumer-demo-pass").await;
+    let (order, _) = paid_order(&app, &consumer, "AI 数字人夜场").await;
+    for bad in ["javascript:alert(1)", "hello world", "<img src=x>", "data:text/html,x"] {
+        let r = app
+            .post(
+                "/api/v1/complaints",
+                Some(&consumer),
+                json!({"order_id": order, "category": "quality", "description": "x", "evidence": ["demo-2", bad]}),
+            )
+            .await;
+        assert_eq!((r.status, r.field()), (422, "evidence[1]"), "{bad}: {}", r.body);
+    }
+    let ok = app
+        .post("/api/v1/complaints", Some(&consumer), json!({"order_id": order, "category": "quality", "description": "x", "evidence": ["demo-2", "https://img.example.com/a.jpg?x=1", "platform#12"]}))
+        .await;
+    assert_eq!(ok.status, 201, "{}", ok.body);
+}

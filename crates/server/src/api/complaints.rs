@@ -71,6 +71,21 @@ fn text(field: &str, s: &str, max: usize) -> ApiResult<String> {
     Ok(t.to_string())
 }
 
+/// An evidence item: an `https://` or `http://` URL (a photo), or an id (a transcript segment id,
+/// a record id) of letters, digits and `-_:.#`. Anything else — `javascript:` and other schemes,
+/// spaces, markup — is refused, so a page showing the evidence can link it safely.
+fn evidence_item(field: &str, e: &str) -> ApiResult<String> {
+    let e = text(field, e, 500)?;
+    let url = (e.starts_with("https://") || e.starts_with("http://"))
+        && !e.chars().any(|c| c.is_whitespace() || matches!(c, '<' | '>' | '"' | '\'' | '`'));
+    let id = e.chars().all(|c| c.is_ascii_alphanumeric() || "-_:.#".contains(c));
+    if url || id {
+        Ok(e)
+    } else {
+        Err(ApiError::invalid(field, "invalid", "an http(s) URL or an id (letters, digits, - _ : . #)"))
+    }
+}
+
 async fn all_of(state: &AppState, f: &ComplaintFilter) -> ApiResult<Vec<Complaint>> {
     let mut out = Vec::new();
     let mut page = PageRequest { after: None, limit: 200 };
@@ -102,7 +117,7 @@ pub async fn file(
         .evidence
         .iter()
         .enumerate()
-        .map(|(i, e)| text(&format!("evidence[{i}]"), e, 500))
+        .map(|(i, e)| evidence_item(&format!("evidence[{i}]"), e))
         .collect::<ApiResult<Vec<_>>>()?;
     let oid = parse_id("order_id", &input.order_id)?;
     let order = state.store.get_order(oid).await?.filter(|o| o.consumer == caller.account.id);
