@@ -457,5 +457,41 @@ pub fn abuse_flags(
     flags
 }
 
+/// A sample complaint for the domain's own tests.
+#[cfg(test)]
+pub(crate) mod tests_support {
+    use super::*;
+
+    /// A filed quality complaint about a ¥1.00 order.
+    pub(crate) fn sample_complaint() -> Complaint {
+        let filed = Utc::now();
+        let (respond_by, decide_by) = Complaint::clocks(filed, &ComplaintPolicy::default());
+        Complaint {
+            id: ComplaintId::generate(),
+            order: OrderId::generate(),
+            consumer: AccountId::generate(),
+            merchant: MerchantId::generate(),
+            product: ProductId::generate(),
+            show: None,
+            room_operator: None,
+            anchors: vec![],
+            category: ComplaintCategory::Quality,
+            description: "坏了".into(),
+            evidence: vec![],
+            price: Money::cny(100),
+            status: ComplaintStatus::Filed,
+            filed_at: filed,
+            respond_by,
+            decide_by,
+            response: None,
+            decision: None,
+            appeal: None,
+            abuse_flags: vec![],
+            transfers: vec![],
+            recovered: 0,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests;

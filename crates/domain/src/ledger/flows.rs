@@ -111,10 +111,109 @@ pub fn order_flows(o: &Order, from: OrderStatus, room: Option<RoomOperatorId>, f
     batches.into_iter().filter(|b| !b.is_empty()).collect()
 }
 
+/// The money of an upheld complaint (CPL Art. 44): the guarantee pool pays the consumer `total`
+/// at once (through their refund-payable account, one linked batch), then recovers each liable
+/// party's share from its deposit, as far as the deposit (`merchant_deposit`, `room_deposit`:
+/// balances now) goes; the rest of the share is booked to the party's receivable. The platform's
+/// own share is not recovered. Without a room (an order outside a show) the merchant carries the
+/// room's share. `round` distinguishes a decision after an appeal from the first.
+pub fn complaint_flows(
+    c: &crate::complaint::Complaint,
+    total: i64,
+    l: &crate::complaint::Liability,
+    merchant_deposit: i64,
+    room_deposit: i64,
+    round: u8,
+    at: chrono::DateTime<chrono::Utc>,
+) -> Vec<Vec<Transfer>> {
+    use super::Owner;
+    let t = |leg: &str, debit: AccountCode, credit: AccountCode, amount: i64, kind: TransferKind| {
+        // `complaint:` + 32 hex + `:n:` + a leg of at most 8 characters stays within 64.
+        let id = TransferId::try_from(format!("complaint:{}:{round}:{leg}", c.id.uuid().simple())).ok()?;
+        (amount > 0).then(|| Transfer {
+            id,
+            debit,
+            credit,
+            amount,
+            currency: c.price.currency,
+            kind,
+            reference: Some(c.id.to_string()),
+            at,
+        })
+    };
+    let pool = AccountCode::platform(AccountKind::GuaranteePool);
+    let payable = AccountCode { kind: AccountKind::ConsumerRefundPayable, owner: Owner::Consumer(c.consumer) };
+    let cash = AccountCode::platform(AccountKind::ExternalCash);
+    let pay: Vec<Transfer> = [
+        t("pay", pool, payable, total, TransferKind::Compensation),
+        t("out", payable, cash, total, TransferKind::Payout),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    let (m_share, r_share, _platform) = l.shares(total);
+    let mut recovery = Vec::new();
+    let mut recover = |who: &str, deposit: AccountCode, receivable: AccountCode, share: i64, have: i64| {
+        let from_deposit = have.clamp(0, share.max(0));
+        recovery.extend(t(&format!("rec:{who}"), deposit, pool, from_deposit, TransferKind::Recovery));
+        recovery.extend(t(&format!("short:{who}"), receivable, pool, share - from_deposit, TransferKind::Shortfall));
+    };
+    let md = AccountCode::merchant(AccountKind::MerchantDeposit, c.merchant);
+    let mr = AccountCode::merchant(AccountKind::Receivable, c.merchant);
+    recover("m", md, mr, m_share, merchant_deposit);
+    match c.room_operator {
+        Some(r) => recover(
+            "r",
+            AccountCode::room(AccountKind::RoomOperatorDeposit, r),
+            AccountCode::room(AccountKind::Receivable, r),
+            r_share,
+            room_deposit,
+        ),
+        None => recover("mr", md, mr, r_share, (merchant_deposit - m_share).max(0)),
+    }
+    [pay, recovery].into_iter().filter(|b| !b.is_empty()).collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::ledger::Ledger;
+
+    #[test]
+    fn a_short_deposit_pays_what_it_holds_and_the_rest_is_a_receivable() {
+        use crate::complaint::Liability;
+        let mut c = crate::complaint::tests_support::sample_complaint();
+        c.room_operator = Some(RoomOperatorId::generate());
+        let l = Liability { merchant_bps: 8_000, room_operator_bps: 1_000, platform_bps: 1_000 };
+        let mut ledger = Ledger::default();
+        let pool = AccountCode::platform(AccountKind::GuaranteePool);
+        let cash = AccountCode::platform(AccountKind::ExternalCash);
+        let md = AccountCode::merchant(AccountKind::MerchantDeposit, c.merchant);
+        let rd = AccountCode::room(AccountKind::RoomOperatorDeposit, c.room_operator.unwrap());
+        let fund = |id: &str, to: AccountCode, amount: i64| Transfer {
+            id: TransferId::try_from(id.to_string()).unwrap(),
+            debit: cash,
+            credit: to,
+            amount,
+            currency: crate::money::Currency::CNY,
+            kind: TransferKind::Funding,
+            reference: None,
+            at: c.filed_at,
+        };
+        ledger.post(vec![fund("f1", pool, 100_000), fund("f2", md, 30_000), fund("f3", rd, 50_000)]).unwrap();
+        let batches = complaint_flows(&c, 60_000, &l, 30_000, 50_000, 1, c.filed_at);
+        assert_eq!(batches.len(), 2);
+        for b in batches {
+            ledger.post(b).unwrap();
+        }
+        // Merchant share 48,000: 30,000 from the deposit, 18,000 owed; room share 6,000 from its
+        // deposit; the platform's 6,000 stays with the pool.
+        assert_eq!(ledger.balance(&md), 0);
+        assert_eq!(ledger.balance(&AccountCode::merchant(AccountKind::Receivable, c.merchant)), -18_000);
+        assert_eq!(ledger.balance(&rd), 44_000);
+        assert_eq!(ledger.balance(&pool), 100_000 - 60_000 + 48_000 + 6_000);
+        assert_eq!(ledger.balances().values().sum::<i64>(), 0);
+    }
 
     #[test]
     fn the_split_always_adds_up_to_the_total() {

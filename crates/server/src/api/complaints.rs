@@ -16,7 +16,7 @@ use clearcast_domain::account::Role;
 use clearcast_domain::complaint::{
     abuse_flags, compensation, Appeal, Complaint, ComplaintCategory, ComplaintId, ComplaintStatus, Decision, Liability,
 };
-use clearcast_domain::ledger::{AccountCode, AccountKind, Transfer, TransferId, TransferKind};
+use clearcast_domain::ledger::{AccountCode, AccountKind, Transfer, TransferKind};
 use clearcast_domain::order::OrderStatus;
 use clearcast_domain::party::{PartyId, PartyKind};
 use clearcast_store::{ComplaintFilter, PageRequest};
@@ -358,11 +358,7 @@ pub struct AdjudicationInput {
     pub liability: Option<Liability>,
 }
 
-fn tid(c: &Complaint, round: usize, leg: &str) -> ApiResult<TransferId> {
-    TransferId::try_from(format!("complaint:{}:{round}:{leg}", c.id.uuid().simple())).map_err(ApiError::internal)
-}
-
-/// The money of an upheld complaint: paid at once from the pool, recovered from the deposits.
+/// The money of an upheld complaint, from the deposits' balances now (the rule is the domain's).
 async fn money(
     state: &AppState,
     c: &Complaint,
@@ -370,67 +366,13 @@ async fn money(
     l: &Liability,
     now: DateTime<Utc>,
 ) -> ApiResult<Vec<Vec<Transfer>>> {
+    let md = state.store.ledger_balance(&AccountCode::merchant(AccountKind::MerchantDeposit, c.merchant)).await?;
+    let rd = match c.room_operator {
+        Some(r) => state.store.ledger_balance(&AccountCode::room(AccountKind::RoomOperatorDeposit, r)).await?,
+        None => 0,
+    };
     let round = if c.appeal.is_some() { 2 } else { 1 };
-    let t =
-        |leg: &str, debit: AccountCode, credit: AccountCode, amount: i64, kind: TransferKind| -> ApiResult<Transfer> {
-            Ok(Transfer {
-                id: tid(c, round, leg)?,
-                debit,
-                credit,
-                amount,
-                currency: c.price.currency,
-                kind,
-                reference: Some(c.id.to_string()),
-                at: now,
-            })
-        };
-    let pool = AccountCode::platform(AccountKind::GuaranteePool);
-    let payable = AccountCode {
-        kind: AccountKind::ConsumerRefundPayable,
-        owner: clearcast_domain::ledger::Owner::Consumer(c.consumer),
-    };
-    let cash = AccountCode::platform(AccountKind::ExternalCash);
-    let mut batches = vec![vec![
-        t("pay", pool, payable, total, TransferKind::Compensation)?,
-        t("out", payable, cash, total, TransferKind::Payout)?,
-    ]];
-    let (m_share, r_share, _platform) = l.shares(total);
-    let mut recovery = Vec::new();
-    let mut recover = |who: &str,
-                       deposit: AccountCode,
-                       receivable: AccountCode,
-                       share: i64,
-                       have: i64|
-     -> ApiResult<()> {
-        let from_deposit = have.clamp(0, share);
-        if from_deposit > 0 {
-            recovery.push(t(&format!("rec:{who}"), deposit, pool, from_deposit, TransferKind::Recovery)?);
-        }
-        if share > from_deposit {
-            recovery.push(t(&format!("short:{who}"), receivable, pool, share - from_deposit, TransferKind::Shortfall)?);
-        }
-        Ok(())
-    };
-    let md = AccountCode::merchant(AccountKind::MerchantDeposit, c.merchant);
-    let have = state.store.ledger_balance(&md).await?;
-    recover("m", md, AccountCode::merchant(AccountKind::Receivable, c.merchant), m_share, have)?;
-    match c.room_operator {
-        Some(r) => {
-            let rd = AccountCode::room(AccountKind::RoomOperatorDeposit, r);
-            let have = state.store.ledger_balance(&rd).await?;
-            recover("r", rd, AccountCode::room(AccountKind::Receivable, r), r_share, have)?;
-        }
-        // Bought outside a show: no room to share the liability; the merchant carries it.
-        None if r_share > 0 => {
-            let have = (state.store.ledger_balance(&md).await? - m_share).max(0);
-            recover("mr", md, AccountCode::merchant(AccountKind::Receivable, c.merchant), r_share, have)?;
-        }
-        None => {}
-    }
-    if !recovery.is_empty() {
-        batches.push(recovery);
-    }
-    Ok(batches)
+    Ok(clearcast_domain::ledger::flows::complaint_flows(c, total, l, md, rd, round, now))
 }
 
 /// Adjudicate (operators): reject, or uphold with a liability split — the compensation is paid

@@ -355,7 +355,8 @@ pub async fn deposit(
     if !(1..=clearcast_domain::money::MAX_PRICE_MINOR).contains(&input.amount) {
         return Err(ApiError::invalid("amount", "out_of_range", "1 to 10,000,000,000 fen"));
     }
-    // Keys are the caller's own: the same key from two accounts is two top-ups.
+    // Keys are the caller's own: the same key from two accounts is two top-ups. (A simple UUID is
+    // always 32 ASCII hex digits, so its last 16 are there to slice.)
     let mine = caller.account.id.uuid().simple().to_string();
     let key = match headers.get("idempotency-key").map(|v| v.to_str().map(str::trim)) {
         None => format!("dep:{}", uuid::Uuid::now_v7().simple()),
