@@ -3,8 +3,8 @@
 //! exists, nothing is oversold, and stock left + units sold == the initial stock.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
+mod support;
+
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -12,36 +12,20 @@ use clearcast_domain::policy::Policy;
 use clearcast_server::{AppState, SystemClock};
 use clearcast_store::crypto::FieldCipher;
 use clearcast_store::testing::TempDir;
-use clearcast_store::Store;
 
 const BUYERS: usize = 3_000;
 const STOCK: i64 = 2_000;
-
-async fn open(db: &Option<String>, dir: &TempDir, key: &str) -> Arc<dyn Store> {
-    let cipher = FieldCipher::from_base64(key).unwrap();
-    match db {
-        Some(url) => Arc::new(clearcast_store::PgStore::connect(url, cipher).await.unwrap()),
-        None => Arc::new(clearcast_store::SqliteStore::open(&dir.path.join("clearcast.db"), cipher).await.unwrap()),
-    }
-}
 
 async fn crash_mid_sale(db: Option<String>) {
     let dir = TempDir::new().unwrap();
     let key = FieldCipher::generate_secret();
     let fixture = {
-        let state = AppState::new(open(&db, &dir, &key).await, Policy::default_policy(), Arc::new(SystemClock));
+        let state =
+            AppState::new(support::open(&db, &dir, &key).await, Policy::default_policy(), Arc::new(SystemClock));
         clearcast_server::fixture::seed_flash_sale(&state, BUYERS, STOCK).await.expect("seed")
     };
 
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_clearcast"));
-    cmd.args(["serve", "--listen", "127.0.0.1:0", "--data-dir"]).arg(&dir.path).args(["--id-key", &key]);
-    if let Some(url) = &db {
-        cmd.args(["--database-url", url]);
-    }
-    let mut child = cmd.env("CLEARCAST_LOG", "error").stdout(Stdio::piped()).stderr(Stdio::null()).spawn().unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
-    let base = line.trim().strip_prefix("listening on ").expect("listening line").to_string();
+    let (mut child, base) = support::serve(&db, &dir, &key);
 
     let acked = Arc::new(Mutex::new(Vec::<String>::new()));
     let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
@@ -95,7 +79,7 @@ async fn crash_mid_sale(db: Option<String>) {
     assert!(acked.len() < BUYERS, "the kill came after the sale ended; nothing was tested");
 
     // Restart on the same data and check the store.
-    let store = open(&db, &dir, &key).await;
+    let store = support::open(&db, &dir, &key).await;
     for id in &acked {
         let found = store.get_order(id.parse().unwrap()).await.unwrap();
         assert!(found.is_some(), "acknowledged order {id} was lost");

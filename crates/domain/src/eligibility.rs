@@ -95,6 +95,15 @@ pub struct AnchorFacts<'a> {
     pub agency: Option<&'a Party>,
 }
 
+/// What a party holds on the platform's ledger (E-commerce Law Art. 58), in fen.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Funds {
+    /// Its consumer-protection deposit.
+    pub deposit: i64,
+    /// What it still owes the platform for compensation its deposit could not cover (≥ 0).
+    pub owed: i64,
+}
+
 /// Everything [`check`] judges.
 #[derive(Debug, Clone, Copy)]
 pub struct Context<'a> {
@@ -114,6 +123,10 @@ pub struct Context<'a> {
     pub anchor: Option<AnchorFacts<'a>>,
     /// The room operator's roster entry for the anchor, when both are named.
     pub roster: Option<&'a RosterEntry>,
+    /// The seller's (merchant's) deposit and debt.
+    pub seller_funds: Funds,
+    /// The room operator's deposit and debt, when judging a particular room.
+    pub room_funds: Option<Funds>,
     /// The policy.
     pub policy: &'a Policy,
     /// The instant to judge.
@@ -162,8 +175,12 @@ pub fn check(ctx: &Context<'_>) -> Verdict {
 
     party(&mut out, ctx, Subject::Seller, ctx.seller, "Order 117 Art. 27; E-commerce Law Art. 27", today);
     party(&mut out, ctx, Subject::GoodsOwner, ctx.goods_owner, "Order 117 Art. 26, 27", today);
+    let rule = ctx.policy.category(p.category);
+    funds(&mut out, p.category, Subject::Seller, ctx.seller, ctx.seller_funds, rule.merchant_deposit_fen);
     if let Some(r) = ctx.room_operator {
         party(&mut out, ctx, Subject::RoomOperator, r, "Order 117 Art. 8", today);
+        let f = ctx.room_funds.unwrap_or_default();
+        funds(&mut out, p.category, Subject::RoomOperator, r, f, rule.room_operator_deposit_fen);
     }
     documents(&mut out, ctx, today);
     if let Some(a) = &ctx.anchor {
@@ -259,6 +276,45 @@ fn party(out: &mut Out, ctx: &Context<'_>, subject: Subject, p: &Party, article:
                 );
             }
         }
+    }
+}
+
+/// The safety net behind a sale: a deposit of at least the category's minimum, and no debt left
+/// from an advance compensation the deposit could not cover (it is settled before selling again).
+fn funds(out: &mut Out, category: crate::product::Category, subject: Subject, p: &Party, f: Funds, minimum: i64) {
+    let s = subject.as_str();
+    let who = s.replace('_', " ");
+    let yuan = |fen: i64| crate::money::Money::cny(fen).to_string();
+    if f.owed > 0 {
+        out.push(
+            format!("{s}_receivable_unsettled"),
+            subject,
+            p.id.to_string(),
+            format!(
+                "the {who} owes the platform {} of compensation its deposit could not cover; a deposit top-up settles it first",
+                yuan(f.owed)
+            ),
+            "E-commerce Law Art. 58; Consumer Protection Law Art. 44",
+            &[("owed_fen", f.owed.to_string())],
+        );
+    }
+    if f.deposit < minimum {
+        out.push(
+            format!("{s}_deposit_below_minimum"),
+            subject,
+            p.id.to_string(),
+            format!(
+                "selling {category} needs a consumer-protection deposit of at least {}; the {who} holds {}",
+                yuan(minimum),
+                yuan(f.deposit)
+            ),
+            "E-commerce Law Art. 58",
+            &[
+                ("category", category.to_string()),
+                ("deposit_fen", f.deposit.to_string()),
+                ("minimum_fen", minimum.to_string()),
+            ],
+        );
     }
 }
 

@@ -84,6 +84,13 @@ pub struct CategoryRule {
     /// The anchor needs a category training for this category within the training validity.
     #[serde(default)]
     pub anchor_category_training: bool,
+    /// The least consumer-protection deposit a merchant holds to sell this category, in fen
+    /// (E-commerce Law Art. 58). 0 when unset.
+    #[serde(default)]
+    pub merchant_deposit_fen: i64,
+    /// The least deposit a room operator holds to sell this category in its room, in fen.
+    #[serde(default)]
+    pub room_operator_deposit_fen: i64,
 }
 
 /// The policy as read from TOML.
@@ -193,6 +200,12 @@ impl Policy {
         }
         if p.categories.values().any(|r| r.qualifications.iter().any(|g| g.is_empty())) {
             return Err(PolicyError::Range("a qualification requirement must list at least one kind"));
+        }
+        let max = crate::money::MAX_PRICE_MINOR;
+        if p.categories.values().any(|r| !(0..=max).contains(&r.merchant_deposit_fen))
+            || p.categories.values().any(|r| !(0..=max).contains(&r.room_operator_deposit_fen))
+        {
+            return Err(PolicyError::Range("deposit minimums must be 0 to 10,000,000,000 fen"));
         }
         if !(1..=24).contains(&p.verification_months) {
             return Err(PolicyError::Range("verification_months must be 1-24"));

@@ -413,6 +413,40 @@ pub async fn seed(state: &AppState) -> ApiResult<bool> {
     )
     .await?;
     verify_party(state, &op, &r_xg, now - Duration::days(10)).await?;
+    // The safety net's money: the platform funds its guarantee pool; the merchants and the room
+    // hold consumer-protection deposits of at least their categories' minimums (上海优选 exactly the
+    // health-food and baby minimum, so a recovery takes it below and stops its sales until topped up).
+    {
+        use clearcast_domain::ledger::{AccountCode as A, AccountKind as K, Transfer, TransferId, TransferKind};
+        let (PartyId::Merchant(hz_id), PartyId::Merchant(sh_id), PartyId::RoomOperator(xg_id)) =
+            (m_hz.id, m_sh.id, r_xg.id)
+        else {
+            return Err(ApiError::internal("demo party ids of another kind"));
+        };
+        let cash = A::platform(K::ExternalCash);
+        let moves = [
+            ("demo-pool-funding", A::platform(K::GuaranteePool), 5_000_000, TransferKind::Funding),
+            ("demo-deposit-haowu", A::merchant(K::MerchantDeposit, hz_id), 2_000_000, TransferKind::Deposit),
+            ("demo-deposit-youxuan", A::merchant(K::MerchantDeposit, sh_id), 1_000_000, TransferKind::Deposit),
+            ("demo-deposit-xingguang", A::room(K::RoomOperatorDeposit, xg_id), 1_000_000, TransferKind::Deposit),
+        ];
+        let batch = moves
+            .into_iter()
+            .map(|(id, credit, amount, kind)| {
+                Ok(Transfer {
+                    id: TransferId::try_from(id.to_string()).map_err(ApiError::internal)?,
+                    debit: cash,
+                    credit,
+                    amount,
+                    currency: clearcast_domain::money::Currency::CNY,
+                    kind,
+                    reference: Some("demo".into()),
+                    at: now,
+                })
+            })
+            .collect::<ApiResult<Vec<_>>>()?;
+        state.store.post_transfers(batch).await?.map_err(|e| ApiError::internal(e.to_string()))?;
+    }
     let chen = caller(account(state, "chenxiaoyu").await?);
     let chen_id = id_number("33010619950705202")?;
     parties::register(
@@ -677,39 +711,6 @@ pub async fn seed(state: &AppState) -> ApiResult<bool> {
         }),
     )
     .await?;
-    // The safety net's money: the platform funds its guarantee pool; the merchants and the room
-    // hold consumer-protection deposits (上海优选's is small: a recovery would leave a receivable).
-    {
-        use clearcast_domain::ledger::{AccountCode as A, AccountKind as K, Transfer, TransferId, TransferKind};
-        let (PartyId::Merchant(hz_id), PartyId::Merchant(sh_id), PartyId::RoomOperator(xg_id)) =
-            (m_hz.id, m_sh.id, r_xg.id)
-        else {
-            return Err(ApiError::internal("demo party ids of another kind"));
-        };
-        let cash = A::platform(K::ExternalCash);
-        let moves = [
-            ("demo-pool-funding", A::platform(K::GuaranteePool), 5_000_000, TransferKind::Funding),
-            ("demo-deposit-haowu", A::merchant(K::MerchantDeposit, hz_id), 2_000_000, TransferKind::Deposit),
-            ("demo-deposit-youxuan", A::merchant(K::MerchantDeposit, sh_id), 50_000, TransferKind::Deposit),
-            ("demo-deposit-xingguang", A::room(K::RoomOperatorDeposit, xg_id), 1_000_000, TransferKind::Deposit),
-        ];
-        let batch = moves
-            .into_iter()
-            .map(|(id, credit, amount, kind)| {
-                Ok(Transfer {
-                    id: TransferId::try_from(id.to_string()).map_err(ApiError::internal)?,
-                    debit: cash,
-                    credit,
-                    amount,
-                    currency: clearcast_domain::money::Currency::CNY,
-                    kind,
-                    reference: Some("demo".into()),
-                    at: now,
-                })
-            })
-            .collect::<ApiResult<Vec<_>>>()?;
-        state.store.post_transfers(batch).await?.map_err(|e| ApiError::internal(e.to_string()))?;
-    }
     // Inspections were reviewed straight in the store above: read every fact in once more.
     crate::quality::rebuild(state).await?;
     Ok(true)

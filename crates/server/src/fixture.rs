@@ -93,6 +93,31 @@ pub async fn seed_flash_sale(state: &AppState, buyers: usize, stock: i64) -> Api
     for p in [&m, &g, &r] {
         state.store.set_party_verification(p.id, &verify(now), entry(p.id.to_string())).await?;
     }
+    // Deposits above every category's minimum, so the threshold's money check passes.
+    {
+        use clearcast_domain::ledger::{AccountCode, AccountKind, Transfer, TransferId, TransferKind};
+        let (PartyId::Merchant(mid), PartyId::RoomOperator(rid)) = (m.id, r.id) else {
+            return Err(ApiError::internal("bench party ids of another kind"));
+        };
+        let deposit = |id: &str, credit| -> ApiResult<Transfer> {
+            Ok(Transfer {
+                id: TransferId::try_from(format!("fixture:{id}:{}", uuid::Uuid::now_v7().simple()))
+                    .map_err(ApiError::internal)?,
+                debit: AccountCode::platform(AccountKind::ExternalCash),
+                credit,
+                amount: 10_000_000,
+                currency: clearcast_domain::money::Currency::CNY,
+                kind: TransferKind::Deposit,
+                reference: Some("fixture".into()),
+                at: now,
+            })
+        };
+        let batch = vec![
+            deposit("m", AccountCode::merchant(AccountKind::MerchantDeposit, mid))?,
+            deposit("r", AccountCode::room(AccountKind::RoomOperatorDeposit, rid))?,
+        ];
+        state.store.post_transfers(batch).await?.map_err(|e| ApiError::internal(e.to_string()))?;
+    }
     let idn = IdNumber::complete("33010619950101001").map_err(ApiError::internal)?;
     let a = anchors::register(
         state,

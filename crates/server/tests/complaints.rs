@@ -49,7 +49,7 @@ async fn flow(app: &TestApp) {
     let youxuan = app.login("youxuan", "merchant-demo-pass").await;
     let haowu = app.login("haowu", "merchant-demo-pass").await;
 
-    // The AI show sells 上海优选's disinfectant; its deposit is only ¥500.
+    // The AI show sells 上海优选's disinfectant.
     let (order, price) = paid_order(app, &consumer, "AI 数字人夜场").await;
     let c = app
         .post(
@@ -91,13 +91,13 @@ async fn flow(app: &TestApp) {
     assert_eq!((bad.status, bad.field()), (422, "liability"));
     assert_eq!(app.post(&url, Some(&op), json!({"upheld": true, "reason": "假货"})).await.field(), "liability");
     assert_eq!(app.post(&url, Some(&consumer), json!({"upheld": true, "reason": "x"})).await.status, 403);
-    // 上海优选 has taken ¥300 of its ¥500 deposit back: ¥200 is left to recover from.
+    // 上海优选 has taken ¥9,800 of its ¥10,000 deposit back: ¥200 is left to recover from.
     let yx_party = s(&app.get(&format!("/api/v1/complaints/{id}"), Some(&op)).await.body["merchant"]);
     let w = app
         .post(
             "/api/v1/ledger/transfers",
             Some(&op),
-            json!({"transfers": [{"id": "withdraw-yx-1", "debit": format!("merchant_deposit:{yx_party}"), "credit": "external_cash", "amount": 30_000, "kind": "payout"}]}),
+            json!({"transfers": [{"id": "withdraw-yx-1", "debit": format!("merchant_deposit:{yx_party}"), "credit": "external_cash", "amount": 980_000, "kind": "payout"}]}),
         )
         .await;
     assert_eq!(w.status, 201, "{}", w.body);
@@ -130,7 +130,7 @@ async fn flow(app: &TestApp) {
     let m_share = total * 9900 / 10000;
     let r_share = total * 100 / 10000;
     assert!(m_share > 20_000, "the seller's share exceeds what is left of its deposit");
-    // The deposit held ¥500: it pays that, the rest of its share is a receivable.
+    // The deposit held ¥200: it pays that, the rest of its share is a receivable.
     assert_eq!(balance(&tb, &format!("merchant_deposit:{yx_id}")), 0);
     assert_eq!(balance(&tb, &format!("receivable:{yx_id}")), -(m_share - 20_000));
     assert_eq!(d.body["recovered"], 20_000 + r_share);
@@ -140,6 +140,19 @@ async fn flow(app: &TestApp) {
     );
     // The pool paid everything and got back the deposits' part and the receivables' promise.
     assert_eq!(balance(&tb, "guarantee_pool"), balance(&tb0, "guarantee_pool") - total + m_share + r_share);
+    // Owing the platform, and below its minimum, 上海优选 cannot sell until it tops up; a top-up
+    // pays the debt first.
+    let product = s(&o.body["product"]);
+    let elig = format!("/api/v1/products/{product}/eligibility");
+    let e = app.get(&elig, Some(&youxuan)).await;
+    let codes: Vec<String> = e.body["unmet"].as_array().unwrap().iter().map(|u| s(&u["code"])).collect();
+    assert_eq!(codes, ["seller_receivable_unsettled", "seller_deposit_below_minimum"], "{}", e.body);
+    assert_eq!(e.body["unmet"][0]["inputs"]["owed_fen"], (m_share - 20_000).to_string());
+    let top =
+        app.post("/api/v1/deposits", Some(&youxuan), json!({"party_id": yx_id, "amount": 1_000_000 + m_share})).await;
+    assert_eq!(top.status, 201, "{}", top.body);
+    assert_eq!((top.body["owed"].clone(), top.body["settled"]["amount"].clone()), (json!(0), json!(m_share - 20_000)));
+    assert_eq!(app.get(&elig, Some(&youxuan)).await.body["eligible"], true);
     let twice = app.post(&url, Some(&op), json!({"upheld": false, "reason": "再议"})).await;
     assert_eq!((twice.status, twice.code()), (409, "invalid_complaint_state"));
     // The upheld complaint counts against the seller's reputation.

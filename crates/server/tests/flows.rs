@@ -36,6 +36,7 @@ async fn shop(app: &TestApp, n: u32, op: &str) -> Shop {
         let v = app.post(&path, Some(op), json!({})).await;
         assert_eq!(v.status, 200, "{}", v.body);
     }
+    app.fund(op, &merchant_id).await;
     Shop { merchant_token, merchant_id, goods_owner_id }
 }
 
@@ -104,16 +105,33 @@ async fn a_merchant_goes_from_sign_up_to_a_sellable_product_with_an_anchor_in_a_
     assert_eq!(e.body["eligible"], false);
     assert_eq!(
         codes(&e.body),
-        ["seller_unverified", "goods_owner_unverified", "qualification_missing", "inspection_missing"]
+        [
+            "seller_unverified",
+            "goods_owner_unverified",
+            "seller_deposit_below_minimum",
+            "qualification_missing",
+            "inspection_missing"
+        ]
     );
     assert_eq!(e.body["not_evaluated"], json!(["anchor", "room_operator"]));
-    assert_eq!(e.body["unmet"][2]["article"], "Order 117 Art. 27");
+    assert_eq!(e.body["unmet"][3]["article"], "Order 117 Art. 27");
 
     for path in [format!("/api/v1/merchants/{mid}/verify"), format!("/api/v1/goods-owners/{gid}/verify")] {
         let v = app.post(&path, Some(&op), json!({"decision": "approve"})).await;
         assert_eq!(v.body["verification"]["status"], "verified");
     }
     document(&app, &shop, &op, &pid, Category::Food).await;
+    // Verified and documented, but food needs a consumer-protection deposit (E-commerce Law Art. 58).
+    let e = app.get(&format!("/api/v1/products/{pid}/eligibility"), Some(&merchant)).await;
+    assert_eq!(codes(&e.body), ["seller_deposit_below_minimum"]);
+    let min = Policy::default_policy().category(Category::Food).merchant_deposit_fen;
+    assert_eq!(e.body["unmet"][0]["inputs"]["minimum_fen"], min.to_string());
+    assert_eq!(e.body["unmet"][0]["inputs"]["deposit_fen"], "0");
+    let d = app.post("/api/v1/deposits", Some(&merchant), json!({"party_id": mid, "amount": min - 1})).await;
+    assert_eq!((d.status, d.body["balance"].clone(), d.body["owed"].clone()), (201, json!(min - 1), json!(0)));
+    let e = app.get(&format!("/api/v1/products/{pid}/eligibility"), Some(&merchant)).await;
+    assert_eq!(codes(&e.body), ["seller_deposit_below_minimum"], "one fen short is short");
+    app.post("/api/v1/deposits", Some(&merchant), json!({"party_id": mid, "amount": 1})).await;
     let e = app.get(&format!("/api/v1/products/{pid}/eligibility"), Some(&merchant)).await;
     assert_eq!(e.body["eligible"], true, "{}", e.body);
 
@@ -135,7 +153,13 @@ async fn a_merchant_goes_from_sign_up_to_a_sellable_product_with_an_anchor_in_a_
     let e = app.get(&url, Some(&room_tok)).await;
     assert_eq!(
         codes(&e.body),
-        ["room_operator_unverified", "anchor_unverified", "anchor_training_missing", "anchor_not_on_roster"]
+        [
+            "room_operator_unverified",
+            "room_operator_deposit_below_minimum",
+            "anchor_unverified",
+            "anchor_training_missing",
+            "anchor_not_on_roster"
+        ]
     );
 
     let add =
@@ -146,6 +170,7 @@ async fn a_merchant_goes_from_sign_up_to_a_sellable_product_with_an_anchor_in_a_
     assert_eq!((early.status, early.code()), (422, "anchor_unverified"));
     app.post(&format!("/api/v1/anchors/{aid}/verify"), Some(&op), json!({})).await;
     app.post(&format!("/api/v1/room-operators/{rid}/verify"), Some(&op), json!({})).await;
+    app.fund(&op, &rid).await;
     let t = app
         .post(
             &format!("/api/v1/anchors/{aid}/training"),
@@ -165,8 +190,8 @@ async fn a_merchant_goes_from_sign_up_to_a_sellable_product_with_an_anchor_in_a_
     let check = app.get("/api/v1/audit/verify", Some(&reg)).await;
     assert_eq!(check.body["ok"], true);
     assert_eq!(
-        check.body["entries"], 11,
-        "2 staff accounts + 2 party + 2 document reviews + roster added + anchor and room verification + training + roster confirmed: {}",
+        check.body["entries"], 14,
+        "2 staff accounts + 2 party + 2 document reviews + 3 deposits + roster added + anchor and room verification + training + roster confirmed: {}",
         check.body
     );
     let trail = app.get("/api/v1/audit", Some(&reg)).await;

@@ -40,21 +40,21 @@ async fn ledger_flow(app: &TestApp) {
     assert_eq!(tb.status, 200, "{}", tb.body);
     assert_eq!(tb.body["total"], 0);
     assert_eq!(balance(&tb.body, "guarantee_pool"), 5_000_000);
-    assert_eq!(balance(&tb.body, &dep), 50_000);
+    assert_eq!(balance(&tb.body, &dep), 1_000_000);
     assert_eq!(app.get("/api/v1/ledger/trial-balance", Some(&consumer)).await.status, 403);
 
-    // Recovering ¥800 from a deposit of ¥500 in one transfer is refused, and nothing moves.
+    // Recovering ¥12,000 from a deposit of ¥10,000 in one transfer is refused, and nothing moves.
     let over = json!({"transfers": [
-        {"id": "c1-pay", "debit": "guarantee_pool", "credit": "external_cash", "amount": 80_000, "kind": "compensation"},
-        {"id": "c1-rec", "debit": dep, "credit": "guarantee_pool", "amount": 80_000, "kind": "recovery"}]});
+        {"id": "c1-pay", "debit": "guarantee_pool", "credit": "external_cash", "amount": 1_200_000, "kind": "compensation"},
+        {"id": "c1-rec", "debit": dep, "credit": "guarantee_pool", "amount": 1_200_000, "kind": "recovery"}]});
     let r = app.post("/api/v1/ledger/transfers", Some(&op), over).await;
     assert_eq!((r.status, r.code()), (409, "insufficient_funds"), "{}", r.body);
     assert_eq!(balance(&app.get("/api/v1/ledger/trial-balance", Some(&op)).await.body, "guarantee_pool"), 5_000_000);
     // The deposit pays what it holds; the rest becomes a receivable.
     let ok = json!({"transfers": [
-        {"id": "c1-pay", "debit": "guarantee_pool", "credit": "external_cash", "amount": 80_000, "kind": "compensation", "reference": "complaint 1"},
-        {"id": "c1-rec", "debit": dep, "credit": "guarantee_pool", "amount": 50_000, "kind": "recovery"},
-        {"id": "c1-short", "debit": recv, "credit": "guarantee_pool", "amount": 30_000, "kind": "shortfall"}]});
+        {"id": "c1-pay", "debit": "guarantee_pool", "credit": "external_cash", "amount": 1_200_000, "kind": "compensation", "reference": "complaint 1"},
+        {"id": "c1-rec", "debit": dep, "credit": "guarantee_pool", "amount": 1_000_000, "kind": "recovery"},
+        {"id": "c1-short", "debit": recv, "credit": "guarantee_pool", "amount": 200_000, "kind": "shortfall"}]});
     let r = app.post("/api/v1/ledger/transfers", Some(&op), ok.clone()).await;
     assert_eq!((r.status, s(&r.body["outcome"])), (201, "applied".into()), "{}", r.body);
     let again = app.post("/api/v1/ledger/transfers", Some(&op), ok).await;
@@ -62,7 +62,7 @@ async fn ledger_flow(app: &TestApp) {
     assert_eq!(again.body["transfers"], r.body["transfers"], "a replay returns the originals");
     let tb = app.get("/api/v1/ledger/trial-balance", Some(&op)).await;
     assert_eq!(tb.body["total"], 0);
-    assert_eq!((balance(&tb.body, &dep), balance(&tb.body, &recv)), (0, -30_000));
+    assert_eq!((balance(&tb.body, &dep), balance(&tb.body, &recv)), (0, -200_000));
     assert_eq!(balance(&tb.body, "guarantee_pool"), 5_000_000);
     let reused = json!({"transfers": [{"id": "c1-pay", "debit": "guarantee_pool", "credit": "external_cash", "amount": 1, "kind": "compensation", "reference": "complaint 1"}]});
     let r = app.post("/api/v1/ledger/transfers", Some(&op), reused).await;
@@ -113,14 +113,27 @@ async fn ledger_flow(app: &TestApp) {
             (res.status().as_u16(), res.json::<Value>().await.unwrap_or(Value::Null))
         }
     };
+    // 上海优选 owes ¥2,000: a top-up pays the debt first.
     let (st, body) = top(yx.clone(), "topup-1", json!({"party_id": youxuan, "amount": 100_000})).await;
     assert_eq!(st, 201, "{body}");
-    assert_eq!(body["balance"], 100_000);
+    assert_eq!((body["balance"].clone(), body["owed"].clone()), (json!(0), json!(100_000)), "{body}");
+    assert_eq!(
+        (body["settled"]["amount"].clone(), body["settled"]["kind"].clone()),
+        (json!(100_000), json!("recovery"))
+    );
     let (st, again) = top(yx.clone(), "topup-1", json!({"party_id": youxuan, "amount": 100_000})).await;
     assert_eq!(
-        (st, again["transfer"].clone(), again["balance"].clone()),
-        (200, body["transfer"].clone(), json!(100_000))
+        (st, again["transfer"].clone(), again["balance"].clone(), again["settled"].clone()),
+        (200, body["transfer"].clone(), json!(0), Value::Null),
+        "a retry neither tops up nor settles twice"
     );
+    // Paying a receivable past zero is refused by the ledger.
+    let overpay = json!({"transfers": [{"id": "overpay-1", "debit": "external_cash", "credit": recv, "amount": 100_001, "kind": "recovery"}]});
+    let r = app.post("/api/v1/ledger/transfers", Some(&op), overpay).await;
+    assert_eq!((r.status, r.code()), (409, "receivable_overpaid"), "{}", r.body);
+    let (st, body) = top(yx.clone(), "topup-3", json!({"party_id": youxuan, "amount": 400_000})).await;
+    assert_eq!(st, 201, "{body}");
+    assert_eq!((body["balance"].clone(), body["owed"].clone()), (json!(300_000), json!(0)), "{body}");
     let (st, _) = top(hw.clone(), "topup-2", json!({"party_id": youxuan, "amount": 1})).await;
     assert_eq!(st, 403);
     for (b, st_want) in [
@@ -134,9 +147,9 @@ async fn ledger_flow(app: &TestApp) {
     // Statements: the owner and staff read; another merchant may not.
     let mine = app.get(&format!("/api/v1/ledger/accounts/{dep}"), Some(&yx)).await;
     assert_eq!(mine.status, 200, "{}", mine.body);
-    assert_eq!(mine.body["balance"], 100_000);
+    assert_eq!(mine.body["balance"], 300_000);
     let kinds: Vec<String> = mine.body["transfers"].as_array().unwrap().iter().map(|t| s(&t["kind"])).collect();
-    assert_eq!(kinds, ["deposit", "recovery", "deposit"]);
+    assert_eq!(kinds, ["deposit", "recovery", "deposit", "recovery", "deposit", "recovery"]);
     assert_eq!(app.get(&format!("/api/v1/ledger/accounts/{dep}"), Some(&hw)).await.status, 403);
     assert_eq!(app.get(&format!("/api/v1/ledger/accounts/merchant_deposit:{haowu}"), Some(&reg)).await.status, 200);
     assert_eq!(app.get("/api/v1/ledger/accounts/vault", Some(&op)).await.status, 400);

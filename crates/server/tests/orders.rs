@@ -174,6 +174,7 @@ async fn own_show(app: &TestApp, d: &Demo, n: u32, stock: i64, certificate_until
         let v = app.post(&path, Some(&d.op), json!({})).await;
         assert_eq!(v.status, 200, "{}", v.body);
     }
+    app.fund(&d.op, s(&m.body["id"]).as_str()).await;
     let p = app
         .post(
             "/api/v1/products",

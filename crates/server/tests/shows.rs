@@ -92,6 +92,7 @@ async fn shop(app: &TestApp, n: u32, op: &str) -> Shop {
         let v = app.post(&path, Some(op), json!({})).await;
         assert_eq!(v.status, 200, "{}", v.body);
     }
+    app.fund(op, &merchant_id).await;
     Shop { merchant, merchant_id, goods_owner_id }
 }
 
@@ -152,6 +153,7 @@ async fn room(app: &TestApp, op: Option<&str>, body: Value) -> Room {
     if let Some(op) = op {
         let v = app.post(&format!("/api/v1/room-operators/{id}/verify"), Some(op), json!({})).await;
         assert_eq!(v.status, 200, "{}", v.body);
+        app.fund(op, &id).await;
     }
     Room { acct, id }
 }
@@ -423,6 +425,7 @@ async fn every_refusal_lists_every_reason_with_its_article() {
         unmet_summary(&r),
         [
             (s("room_operator_unverified"), both.clone(), s("Order 117 Art. 8")),
+            (s("room_operator_deposit_below_minimum"), both.clone(), s("E-commerce Law Art. 58")),
             (s("qualification_missing"), both.clone(), s("Order 117 Art. 27")),
             (s("inspection_missing"), both, s("Order 117 Art. 27; Product Quality Law Art. 15")),
             (s("anchor_not_on_roster"), vec![a.id.clone()], s("Order 117 Art. 28")),
@@ -433,15 +436,18 @@ async fn every_refusal_lists_every_reason_with_its_article() {
     );
     let subjects: Vec<&str> =
         r.body["unmet"].as_array().unwrap().iter().map(|u| u["subject"].as_str().unwrap()).collect();
-    assert_eq!(subjects, ["room_operator", "product", "product", "anchor", "anchor", "anchor", "anchor"]);
+    assert_eq!(
+        subjects,
+        ["room_operator", "room_operator", "product", "product", "anchor", "anchor", "anchor", "anchor"]
+    );
     assert_eq!(r.body["unmet"][0]["subject_id"], room.id.as_str());
-    assert_eq!(r.body["unmet"][1]["inputs"]["required"], "food_production_licence or food_business_licence");
+    assert_eq!(r.body["unmet"][2]["inputs"]["required"], "food_production_licence or food_business_licence");
     let errors: Vec<&str> = r.body["errors"].as_array().unwrap().iter().map(|e| e["code"].as_str().unwrap()).collect();
-    assert_eq!(errors.len(), 7);
+    assert_eq!(errors.len(), 8);
     assert_eq!(errors, codes(&r.body));
     assert!(
         r.body["detail"].as_str().unwrap().starts_with(
-            "cannot add this product to the lineup: 7 unmet requirement(s): room_operator_unverified (Order 117 Art. 8), qualification_missing (Order 117 Art. 27)"
+            "cannot add this product to the lineup: 8 unmet requirement(s): room_operator_unverified (Order 117 Art. 8), room_operator_deposit_below_minimum (E-commerce Law Art. 58)"
         ),
         "{}",
         r.body["detail"]
@@ -455,7 +461,8 @@ async fn every_refusal_lists_every_reason_with_its_article() {
     assert_eq!(p.body["unmet"][0]["article"], "Order 117 Art. 33");
     assert_eq!(p.body["unmet"][0]["anchor_ids"], json!([a.id, b.id]));
     for u in p.body["unmet"].as_array().unwrap().iter().chain(r.body["unmet"].as_array().unwrap()) {
-        assert!(u["article"].as_str().unwrap().starts_with("Order 117 Art. "), "{u}");
+        let article = u["article"].as_str().unwrap();
+        assert!(article.starts_with("Order 117 Art. ") || article.starts_with("E-commerce Law Art. "), "{u}");
         assert!(!u["message"].as_str().unwrap().is_empty(), "{u}");
     }
 }

@@ -63,6 +63,8 @@ struct World {
     trainings: Vec<TrainingRecord>,
     roster: Option<RosterEntry>,
     blacklisted: bool,
+    seller_funds: Funds,
+    room_funds: Funds,
     policy: Policy,
 }
 
@@ -171,8 +173,26 @@ fn world(category: Category) -> World {
         added_at: now(),
         confirmed_at: Some(now()),
     });
-    World { product, quals, insps, seller, owner, room, agency, anchor, trainings, roster, blacklisted: false, policy }
+    World {
+        product,
+        quals,
+        insps,
+        seller,
+        owner,
+        room,
+        agency,
+        anchor,
+        trainings,
+        roster,
+        blacklisted: false,
+        seller_funds: FULL,
+        room_funds: FULL,
+        policy,
+    }
 }
+
+/// Deposits well above every category's minimum, nothing owed.
+const FULL: Funds = Funds { deposit: 100_000_000, owed: 0 };
 
 fn judge(w: &World, with_agency: bool) -> Verdict {
     check(&Context {
@@ -189,6 +209,8 @@ fn judge(w: &World, with_agency: bool) -> Verdict {
             agency: with_agency.then_some(&w.agency),
         }),
         roster: w.roster.as_ref(),
+        seller_funds: w.seller_funds,
+        room_funds: Some(w.room_funds),
         policy: &w.policy,
         now: now(),
     })
@@ -373,6 +395,8 @@ fn product_only_checks_say_what_they_skipped() {
         room_operator: None,
         anchor: None,
         roster: None,
+        seller_funds: w.seller_funds,
+        room_funds: None,
         policy: &w.policy,
         now: now(),
     });
@@ -389,4 +413,32 @@ fn verification_lapses_exactly_six_months_after_it_was_given() {
     let given = now() - Duration::days(150);
     w.seller.verification = Some(Verification::decide(Decision::Approve, given, 6, AccountId::generate(), None));
     assert!(judge(&w, false).eligible);
+}
+
+#[test]
+fn a_deposit_below_the_category_minimum_or_a_debt_stops_the_sale_with_the_figures() {
+    let mut w = world(Category::HealthFood);
+    let min_m = w.policy.category(Category::HealthFood).merchant_deposit_fen;
+    let min_r = w.policy.category(Category::HealthFood).room_operator_deposit_fen;
+    assert!(min_m > 0 && min_r > 0, "the shipped policy asks deposits for health food");
+    w.seller_funds = Funds { deposit: min_m, owed: 0 };
+    w.room_funds = Funds { deposit: min_r, owed: 0 };
+    assert!(judge(&w, false).eligible, "exactly the minimum is enough: {:?}", codes(&judge(&w, false)));
+
+    w.seller_funds = Funds { deposit: min_m - 1, owed: 0 };
+    w.room_funds = Funds { deposit: min_r * 5, owed: 1 };
+    let v = judge(&w, false);
+    assert_eq!(codes(&v), ["seller_deposit_below_minimum", "room_operator_receivable_unsettled"]);
+    let below = &v.unmet[0];
+    assert_eq!(below.subject_id, w.seller.id.to_string());
+    assert_eq!(below.inputs["minimum_fen"], min_m.to_string());
+    assert_eq!(below.inputs["deposit_fen"], (min_m - 1).to_string());
+    assert!(below.article.contains("Art. 58"));
+    assert_eq!(v.unmet[1].inputs["owed_fen"], "1");
+
+    // A category with no minimum asks none, but a debt still stops the seller.
+    w.policy.categories.get_mut("health_food").unwrap().merchant_deposit_fen = 0;
+    w.seller_funds = Funds { deposit: 0, owed: 30_000 };
+    w.room_funds = FULL;
+    assert_eq!(codes(&judge(&w, false)), ["seller_receivable_unsettled"]);
 }

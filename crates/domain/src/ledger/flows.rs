@@ -174,6 +174,31 @@ pub fn complaint_flows(
     [pay, recovery].into_iter().filter(|b| !b.is_empty()).collect()
 }
 
+/// Paying off a debt (CPL Art. 44 recovery): when a party owes the platform (its receivable is
+/// negative) and its deposit holds money, the deposit pays what it can of the debt. A top-up thus
+/// settles the debt first and only the rest counts towards the deposit minimum. `None` when
+/// nothing is owed or the deposit is empty.
+pub fn settle_debt(
+    id: TransferId,
+    deposit: AccountCode,
+    deposit_balance: i64,
+    receivable: AccountCode,
+    receivable_balance: i64,
+    at: chrono::DateTime<chrono::Utc>,
+) -> Option<Transfer> {
+    let amount = deposit_balance.min(receivable_balance.saturating_neg());
+    (amount > 0).then(|| Transfer {
+        id,
+        debit: deposit,
+        credit: receivable,
+        amount,
+        currency: crate::money::Currency::CNY,
+        kind: TransferKind::Recovery,
+        reference: Some("debt settled from the deposit".into()),
+        at,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -262,5 +287,41 @@ mod tests {
         legacy.status = OrderStatus::Completed;
         post(&mut l, order_flows(&legacy, OrderStatus::Delivered, None, 200));
         assert_eq!(l.balance(&AccountCode::merchant(AccountKind::MerchantPayable, legacy.merchant)), 490);
+    }
+
+    #[test]
+    fn a_debt_is_settled_from_the_deposit_as_far_as_it_goes_and_never_overpaid() {
+        let m = crate::ids::MerchantId::generate();
+        let dep = AccountCode::merchant(AccountKind::MerchantDeposit, m);
+        let recv = AccountCode::merchant(AccountKind::Receivable, m);
+        let cash = AccountCode::platform(AccountKind::ExternalCash);
+        let pool = AccountCode::platform(AccountKind::GuaranteePool);
+        let now = chrono::Utc::now();
+        let id = |s: &str| TransferId::try_from(s.to_string()).unwrap();
+        let mut ledger = Ledger::default();
+        let mv = |i: &str, debit, credit, amount| Transfer {
+            id: id(i),
+            debit,
+            credit,
+            amount,
+            currency: crate::money::Currency::CNY,
+            kind: TransferKind::Shortfall,
+            reference: None,
+            at: now,
+        };
+        ledger.post(vec![mv("owe", recv, pool, 30_000)]).unwrap();
+        ledger.post(vec![mv("top1", cash, dep, 10_000)]).unwrap();
+        let t = settle_debt(id("s1"), dep, ledger.balance(&dep), recv, ledger.balance(&recv), now).unwrap();
+        assert_eq!(t.amount, 10_000, "the deposit pays all it holds");
+        ledger.post(vec![t]).unwrap();
+        ledger.post(vec![mv("top2", cash, dep, 50_000)]).unwrap();
+        let t = settle_debt(id("s2"), dep, ledger.balance(&dep), recv, ledger.balance(&recv), now).unwrap();
+        assert_eq!(t.amount, 20_000, "only what is still owed");
+        ledger.post(vec![t]).unwrap();
+        assert_eq!((ledger.balance(&dep), ledger.balance(&recv)), (30_000, 0));
+        assert!(settle_debt(id("s3"), dep, ledger.balance(&dep), recv, 0, now).is_none());
+        // Paying a receivable past zero is refused by the ledger itself.
+        let over = ledger.post(vec![mv("over", dep, recv, 1)]).unwrap_err();
+        assert_eq!(over.code(), "receivable_overpaid");
     }
 }

@@ -302,6 +302,18 @@ pub enum LedgerError {
         /// The amount.
         amount: i64,
     },
+    /// A receivable would rise above zero: the party would be paying more than it owes.
+    #[error("transfer {id}: {account} is owed {owed} and cannot take {amount}; a receivable never goes above zero")]
+    Overpaid {
+        /// The transfer.
+        id: TransferId,
+        /// The receivable.
+        account: String,
+        /// What was still owed at that point of the batch.
+        owed: i64,
+        /// The amount.
+        amount: i64,
+    },
     /// The id was used for another movement.
     #[error("transfer id {0} was already used for a different transfer")]
     IdReused(TransferId),
@@ -323,6 +335,7 @@ impl LedgerError {
             LedgerError::NotPositive(_) => "amount_not_positive",
             LedgerError::SameAccount(_) => "same_account",
             LedgerError::Insufficient { .. } => "insufficient_funds",
+            LedgerError::Overpaid { .. } => "receivable_overpaid",
             LedgerError::IdReused(_) => "transfer_id_reused",
             LedgerError::PartlyReplayed(..) => "partly_replayed",
             LedgerError::DuplicateInBatch(_) => "duplicate_transfer_id",
@@ -387,7 +400,16 @@ pub fn check_batch(
         }
         let c = delta.entry(t.credit).or_insert(0);
         *c = c.checked_add(t.amount).ok_or_else(|| LedgerError::Overflow(t.id.clone()))?;
-        balance(&t.credit).checked_add(*c).ok_or_else(|| LedgerError::Overflow(t.id.clone()))?;
+        let now_credit = balance(&t.credit).checked_add(*c).ok_or_else(|| LedgerError::Overflow(t.id.clone()))?;
+        // A receivable is a debt: paying it off brings it to zero, never past.
+        if now_credit > 0 && t.credit.kind == AccountKind::Receivable {
+            return Err(LedgerError::Overpaid {
+                id: t.id.clone(),
+                account: t.credit.to_string(),
+                owed: t.amount - now_credit,
+                amount: t.amount,
+            });
+        }
     }
     Ok(Some(delta))
 }

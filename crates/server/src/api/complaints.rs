@@ -389,7 +389,7 @@ pub async fn adjudicate(
 ) -> ApiResult<Json<ComplaintView>> {
     caller.require(&[Role::Operator], "adjudicate complaints")?;
     let reason = text("reason", &input.reason, 2000)?;
-    let mut c = load(&state, &caller, &id).await?;
+    let c = load(&state, &caller, &id).await?;
     let (from, now) = (c.status, state.clock.now());
     if from != ComplaintStatus::UnderReview {
         return Err(ApiError::new(
@@ -435,28 +435,43 @@ pub async fn adjudicate(
     }
     let refunded = matches!(order.status, OrderStatus::Refunded | OrderStatus::Cancelled);
     let comp = input.upheld.then(|| compensation(c.category, c.price, refunded));
-    let money = match (&comp, &liability) {
-        (Some(k), Some(l)) if k.total > 0 => money(&state, &c, k.total, l, now).await?,
-        _ => vec![],
+    // The recovery plan reads the deposits' balances; another decision against the same party may
+    // spend them between the read and the write, and the ledger then refuses the plan whole. The
+    // decision is planned again on fresh balances (a few times; each try is all or nothing).
+    let mut tries = 0;
+    let c = loop {
+        let money = match (&comp, &liability) {
+            (Some(k), Some(l)) if k.total > 0 => money(&state, &c, k.total, l, now).await?,
+            _ => vec![],
+        };
+        let mut d = c.clone();
+        d.decide(Decision {
+            upheld: input.upheld,
+            liability,
+            reason: reason.clone(),
+            decided_by: caller.account.id,
+            at: now,
+            compensation: comp.clone(),
+        })
+        .map_err(state_err)?;
+        if input.upheld {
+            let ids: Vec<String> = money.iter().flatten().map(|t| t.id.to_string()).collect();
+            d.recovered =
+                money.iter().flatten().filter(|t| t.kind == TransferKind::Recovery).map(|t| t.amount).sum::<i64>();
+            d.compensated(ids).map_err(state_err)?;
+        }
+        let detail = json!({"upheld": input.upheld, "reason": reason, "liability": liability, "compensation": comp,
+                            "transfers": d.transfers});
+        let record = entry_by(&caller, now, "complaint.adjudicated", d.id, detail);
+        match state.store.save_complaint(&d, from, record, &money).await {
+            Ok(()) => break d,
+            Err(clearcast_store::StoreError::Conflict { code: "ledger_refused", .. }) if tries < 5 => tries += 1,
+            Err(clearcast_store::StoreError::Conflict { code, message }) => {
+                return Err(ApiError::new(StatusCode::CONFLICT, code, message))
+            }
+            Err(other) => return Err(other.into()),
+        }
     };
-    c.decide(Decision {
-        upheld: input.upheld,
-        liability,
-        reason: reason.clone(),
-        decided_by: caller.account.id,
-        at: now,
-        compensation: comp.clone(),
-    })
-    .map_err(state_err)?;
-    if input.upheld {
-        let ids: Vec<String> = money.iter().flatten().map(|t| t.id.to_string()).collect();
-        c.recovered =
-            money.iter().flatten().filter(|t| t.kind == TransferKind::Recovery).map(|t| t.amount).sum::<i64>();
-        c.compensated(ids).map_err(state_err)?;
-    }
-    let detail = json!({"upheld": input.upheld, "reason": reason, "liability": liability, "compensation": comp,
-                        "transfers": c.transfers});
-    save(&state, &caller, &c, from, "complaint.adjudicated", detail, &money).await?;
     if c.status == ComplaintStatus::Compensated {
         crate::quality::on_complaint(&state, &c);
     }

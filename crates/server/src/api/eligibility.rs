@@ -3,8 +3,9 @@
 
 use axum::extract::{Path, State};
 use axum::Json;
-use clearcast_domain::eligibility::{check, AnchorFacts, Context, Verdict};
+use clearcast_domain::eligibility::{check, AnchorFacts, Context, Funds, Verdict};
 use clearcast_domain::ids::{AnchorId, ProductId, RoomOperatorId};
+use clearcast_domain::ledger::{AccountCode, AccountKind};
 use clearcast_domain::party::PartyId;
 use serde::{Deserialize, Serialize};
 
@@ -37,6 +38,22 @@ pub struct EligibilityView {
     /// The verdict with every unmet requirement.
     #[serde(flatten)]
     pub verdict: Verdict,
+}
+
+/// What a merchant or room operator holds on the ledger and owes (other parties hold nothing).
+pub async fn funds_of(state: &AppState, party: PartyId) -> ApiResult<Funds> {
+    let (deposit, receivable) = match party {
+        PartyId::Merchant(m) => {
+            (AccountCode::merchant(AccountKind::MerchantDeposit, m), AccountCode::merchant(AccountKind::Receivable, m))
+        }
+        PartyId::RoomOperator(r) => {
+            (AccountCode::room(AccountKind::RoomOperatorDeposit, r), AccountCode::room(AccountKind::Receivable, r))
+        }
+        _ => return Ok(Funds::default()),
+    };
+    let deposit = state.store.ledger_balance(&deposit).await?;
+    let owed = state.store.ledger_balance(&receivable).await?.saturating_neg().max(0);
+    Ok(Funds { deposit, owed })
 }
 
 /// Judges a product (with an anchor and room, when given) now (shared with later capabilities).
@@ -76,6 +93,11 @@ pub async fn judge(
         (Some(r), Some(a)) => state.store.roster_get(r, a).await?,
         _ => None,
     };
+    let seller_funds = funds_of(state, seller.id).await?;
+    let room_funds = match &room_party {
+        Some(r) => Some(funds_of(state, r.id).await?),
+        None => None,
+    };
     let ctx = Context {
         product: &p,
         qualifications: &quals,
@@ -90,6 +112,8 @@ pub async fn judge(
             agency: agency.as_ref(),
         }),
         roster: roster.as_ref(),
+        seller_funds,
+        room_funds,
         policy: &state.policy,
         now: state.clock.now(),
     };

@@ -71,7 +71,9 @@ pub struct PostedView {
 
 fn ledger_error(e: LedgerError) -> ApiError {
     let status = match e {
-        LedgerError::Insufficient { .. } | LedgerError::IdReused(_) => StatusCode::CONFLICT,
+        LedgerError::Insufficient { .. } | LedgerError::Overpaid { .. } | LedgerError::IdReused(_) => {
+            StatusCode::CONFLICT
+        }
         _ => StatusCode::UNPROCESSABLE_ENTITY,
     };
     ApiError::new(status, e.code(), e.to_string())
@@ -323,10 +325,16 @@ pub struct DepositView {
     pub account: AccountCode,
     /// Its balance now.
     pub balance: i64,
+    /// What this call paid from the deposit towards the party's debt (its receivable), if any.
+    pub settled: Option<Transfer>,
+    /// What the party still owes the platform (fen).
+    pub owed: i64,
 }
 
 /// Top up a deposit (simulated payment from outside; the party's owner or an operator). An
-/// `Idempotency-Key` header makes a retry return the same top-up.
+/// `Idempotency-Key` header makes a retry return the same top-up. When the party owes the
+/// platform (a compensation its deposit could not cover), the deposit pays that debt first: a
+/// debt left unsettled keeps the party below the selling threshold.
 #[utoipa::path(post, path = "/api/v1/deposits", tag = "ledger", request_body = DepositInput, security(("bearer" = [])),
     params(("Idempotency-Key" = Option<String>, Header, description = "makes retries return the same top-up")),
     responses((status = 201, body = DepositView), (status = 200, description = "a retry", body = DepositView),
@@ -349,6 +357,7 @@ pub async fn deposit(
         return Err(ApiError::invalid("party_id", "invalid", "a merchant (mer_…) or room operator (rop_…)"));
     };
     let (code, party) = account;
+    let receivable = AccountCode { kind: AccountKind::Receivable, owner: code.owner };
     if caller.role() != Role::Operator && party.owner != Some(caller.account.id) {
         return Err(ApiError::forbidden("only the party's owner or an operator tops up its deposit"));
     }
@@ -399,5 +408,36 @@ pub async fn deposit(
             ))
             .await?;
     }
-    Ok((status, Json(DepositView { transfer, account: code, balance: state.store.ledger_balance(&code).await? })))
+    // Settled after the top-up (and again on a retry, so a crash between the two steps heals):
+    // the amount depends on the balances now, so its id is fresh; the ledger refuses to pay a
+    // receivable past zero, so two concurrent top-ups never settle one debt twice.
+    let mut settled = None;
+    let have = state.store.ledger_balance(&code).await?;
+    let owes = state.store.ledger_balance(&receivable).await?;
+    let id =
+        TransferId::try_from(format!("dep:settle:{}", uuid::Uuid::now_v7().simple())).map_err(ApiError::internal)?;
+    if let Some(t) = clearcast_domain::ledger::flows::settle_debt(id, code, have, receivable, owes, now) {
+        match state.store.post_transfers(vec![t]).await? {
+            Ok(Posted::Applied(mut ts)) => settled = ts.pop(),
+            Ok(Posted::Replayed(_)) => return Err(ApiError::internal("a fresh settlement id was replayed")),
+            // Another request settled it meanwhile.
+            Err(LedgerError::Overpaid { .. } | LedgerError::Insufficient { .. }) => {}
+            Err(e) => return Err(ledger_error(e)),
+        }
+    }
+    if let Some(t) = &settled {
+        state
+            .store
+            .audit_append(entry_by(
+                &caller,
+                now,
+                "deposit.debt_settled",
+                &input.party_id,
+                serde_json::json!({"transfer": t.id, "amount": t.amount}),
+            ))
+            .await?;
+    }
+    let owed = state.store.ledger_balance(&receivable).await?.saturating_neg().max(0);
+    let balance = state.store.ledger_balance(&code).await?;
+    Ok((status, Json(DepositView { transfer, account: code, balance, settled, owed })))
 }

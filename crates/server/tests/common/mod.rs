@@ -156,6 +156,13 @@ impl TestApp {
     }
 
     /// Logs in and returns the token.
+    /// Tops up a merchant's or room operator's deposit by ¥100,000 (above every category's
+    /// minimum), as `op`, an operator.
+    pub async fn fund(&self, op: &str, party_id: &str) {
+        let d = self.post("/api/v1/deposits", Some(op), json!({"party_id": party_id, "amount": 10_000_000})).await;
+        assert_eq!(d.status, 201, "{}", d.body);
+    }
+
     pub async fn login(&self, username: &str, password: &str) -> String {
         let a = self.post("/api/v1/auth/token", None, json!({"username": username, "password": password})).await;
         assert_eq!(a.status, 200, "login {username}: {}", a.body);
