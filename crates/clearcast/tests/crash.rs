@@ -63,18 +63,7 @@ async fn crash_mid_sale(db: Option<String>) {
         }));
     }
     // Let the sale run, then kill -9 while requests are in flight.
-    for _ in 0..200 {
-        tokio::time::sleep(Duration::from_millis(20)).await;
-        if acked.lock().unwrap().len() >= 200 {
-            break;
-        }
-    }
-    child.kill().unwrap();
-    child.wait().unwrap();
-    for t in tasks {
-        let _ = t.await;
-    }
-    let acked = acked.lock().unwrap().clone();
+    let acked = support::kill_when(&acked, 200, 200, Duration::from_millis(20), &mut child, tasks).await;
     assert!(!acked.is_empty(), "the sale was killed before any order was acknowledged");
     assert!(acked.len() < BUYERS, "the kill came after the sale ended; nothing was tested");
 

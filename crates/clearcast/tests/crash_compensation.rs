@@ -95,14 +95,7 @@ async fn adjudicate_all(
         }));
     }
     if let Some((after, child)) = kill {
-        for _ in 0..2000 {
-            tokio::time::sleep(Duration::from_millis(2)).await;
-            if acked.lock().unwrap().len() >= after {
-                break;
-            }
-        }
-        child.kill().unwrap();
-        child.wait().unwrap();
+        return support::kill_when(&acked, after, 2000, Duration::from_millis(2), child, tasks).await;
     }
     for t in tasks {
         let _ = t.await;

@@ -31,3 +31,28 @@ pub fn serve(db: &Option<String>, dir: &TempDir, key: &str) -> (Child, String) {
     let base = line.trim().strip_prefix("listening on ").expect("listening line").to_string();
     (child, base)
 }
+
+/// Kills the server with SIGKILL once `after` requests were acknowledged (or `polls` × `every`
+/// passed), then waits for the clients to finish and returns what they acknowledged.
+pub async fn kill_when(
+    acked: &std::sync::Mutex<Vec<String>>,
+    after: usize,
+    polls: u32,
+    every: std::time::Duration,
+    child: &mut Child,
+    tasks: Vec<tokio::task::JoinHandle<()>>,
+) -> Vec<String> {
+    for _ in 0..polls {
+        tokio::time::sleep(every).await;
+        if acked.lock().unwrap().len() >= after {
+            break;
+        }
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    for t in tasks {
+        let _ = t.await;
+    }
+    let acked = acked.lock().unwrap().clone();
+    acked
+}

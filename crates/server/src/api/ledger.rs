@@ -396,17 +396,11 @@ pub async fn deposit(
     };
     let (status, view) = post(&state, vec![t]).await?;
     let transfer = view.transfers.into_iter().next().ok_or_else(|| ApiError::internal("a posted top-up vanished"))?;
+    let audit = |action: &'static str, t: &Transfer| {
+        entry_by(&caller, now, action, &input.party_id, serde_json::json!({"transfer": t.id, "amount": t.amount}))
+    };
     if status == StatusCode::CREATED {
-        state
-            .store
-            .audit_append(entry_by(
-                &caller,
-                now,
-                "deposit.topped_up",
-                &input.party_id,
-                serde_json::json!({"transfer": transfer.id, "amount": input.amount}),
-            ))
-            .await?;
+        state.store.audit_append(audit("deposit.topped_up", &transfer)).await?;
     }
     // Settled after the top-up (and again on a retry, so a crash between the two steps heals):
     // the amount depends on the balances now, so its id is fresh; the ledger refuses to pay a
@@ -426,16 +420,7 @@ pub async fn deposit(
         }
     }
     if let Some(t) = &settled {
-        state
-            .store
-            .audit_append(entry_by(
-                &caller,
-                now,
-                "deposit.debt_settled",
-                &input.party_id,
-                serde_json::json!({"transfer": t.id, "amount": t.amount}),
-            ))
-            .await?;
+        state.store.audit_append(audit("deposit.debt_settled", t)).await?;
     }
     let owed = state.store.ledger_balance(&receivable).await?.saturating_neg().max(0);
     let balance = state.store.ledger_balance(&code).await?;
