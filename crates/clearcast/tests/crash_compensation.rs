@@ -169,7 +169,7 @@ async fn crash_mid_compensation(db: Option<String>) {
                 assert!(c.transfers.len() >= 3, "pay, out and at least one recovery: {:?}", c.transfers);
                 let listed: HashSet<&String> = c.transfers.iter().collect();
                 assert_eq!(mine, listed, "complaint {id}: its transfers are exactly those it lists");
-                let order = store.get_order(c.order).await.unwrap().unwrap();
+                let order = store.get_order(c.order.unwrap()).await.unwrap().unwrap();
                 assert_eq!(order.status, OrderStatus::Refunded);
             }
             ComplaintStatus::UnderReview => {

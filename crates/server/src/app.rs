@@ -22,8 +22,8 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::api::{
-    accounts, anchors, audit, changes, chat, complaints, compliance, eligibility, feed, health, ledger, notices,
-    orders, parties, penalties, products, reports, reputation, reviews, roster, shows, speech,
+    accounts, anchors, audit, changes, chat, complaints, compliance, decisions, eligibility, feed, health, ledger,
+    notices, orders, parties, payouts, penalties, products, reports, reputation, reviews, roster, shows, speech,
 };
 use crate::error::ApiError;
 use crate::extract::MAX_BODY_BYTES;
@@ -180,13 +180,14 @@ pub fn api_router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(ledger::trial_balance))
         .routes(routes!(ledger::statement))
         .routes(routes!(ledger::deposit))
+        .routes(routes!(payouts::payout))
         .routes(routes!(complaints::file, complaints::list))
         .routes(routes!(complaints::get))
         .routes(routes!(complaints::respond))
         .routes(routes!(complaints::review))
-        .routes(routes!(complaints::adjudicate))
-        .routes(routes!(complaints::appeal))
-        .routes(routes!(complaints::report))
+        .routes(routes!(decisions::adjudicate))
+        .routes(routes!(decisions::appeal))
+        .routes(routes!(reports::complaints))
         .split_for_parts()
 }
 

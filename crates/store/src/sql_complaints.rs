@@ -11,11 +11,12 @@ macro_rules! impl_complaint_store {
             async fn insert_complaint(&self, c: &Complaint, record: AuditEntry) -> StoreResult<()> {
                 let mut tx = self.begin().await?;
                 sqlx::query(
-                    "INSERT INTO complaints (id, order_id, consumer_id, merchant_id, status, filed_at, doc) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                    "INSERT INTO complaints (id, order_id, show_id, consumer_id, merchant_id, status, filed_at, doc) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
                 )
                 .bind(c.id.to_string())
-                .bind(c.order.to_string())
+                .bind(c.order.map(|o| o.to_string()))
+                .bind(c.show.map(|s| s.to_string()))
                 .bind(c.consumer.to_string())
                 .bind(c.merchant.to_string())
                 .bind(c.status.as_str())
@@ -24,7 +25,14 @@ macro_rules! impl_complaint_store {
                 .execute(&mut *tx)
                 .await
                 .map_err(|e| {
-                    crate::error::unique_as(e, &[("order_id", "complaint_exists", "this order already has a complaint")])
+                    crate::error::unique_as(
+                        e,
+                        &[
+                            ("show_id", "complaint_exists", "you already have a complaint about this show"),
+                            ("order_id", "complaint_exists", "this order already has a complaint"),
+                            ("complaints_order", "complaint_exists", "this order already has a complaint"),
+                        ],
+                    )
                 })?;
                 append_record(&mut tx, &c.id.to_string(), record).await?;
                 tx.commit().await?;

@@ -5,16 +5,30 @@
 //! takes it; a complaint the merchant let lapse can be taken too) → upheld / rejected (with a
 //! liability split in basis points summing to 10,000) → compensated (the platform pays at once
 //! from its guarantee pool and recovers from the liable parties' deposits). Either side may
-//! appeal a decision once, which puts the complaint back under review. Every step has its clock;
-//! a step past its clock is overdue.
+//! appeal a decision once, which puts the complaint back under review: the buyer a rejection, a
+//! liable party an upheld decision. Every step has its clock; a step past its clock is overdue.
+//!
+//! A complaint is about an order, or about a show the consumer watched without buying (for
+//! instance a missing disclosure card or a false claim): then it names the lineup item it
+//! concerns, so the seller who answers for the goods is known, and there is no price to refund or
+//! multiply — an upheld show complaint counts against the parties and pays nothing.
 
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::ids::{AccountId, AnchorId, MerchantId, OrderId, ProductId, RoomOperatorId, ShowId};
+use crate::ledger::{AccountKind, Transfer, TransferKind};
 use crate::money::Money;
 
+mod abuse;
+mod appeal;
+mod compensation;
+pub mod report;
+
 pub use crate::ids::ComplaintId;
+pub use abuse::{abuse_flags, AbuseFlag};
+pub use appeal::{Appeal, AppealError, Appellant};
+pub use compensation::{compensation, Compensation, CompensationLine, FRAUD_LIKE};
 
 /// What the complaint is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, utoipa::ToSchema)]
@@ -143,86 +157,6 @@ impl Liability {
     }
 }
 
-/// One line of a compensation, with its legal basis.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
-pub struct CompensationLine {
-    /// `refund`, `punitive_3x` or `punitive_10x`.
-    pub kind: String,
-    /// Minor units.
-    pub amount: i64,
-    /// How it was computed.
-    pub explanation: String,
-    /// The law.
-    pub basis: String,
-}
-
-/// What an upheld complaint pays.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
-pub struct Compensation {
-    /// The lines.
-    pub lines: Vec<CompensationLine>,
-    /// Their sum.
-    pub total: i64,
-}
-
-/// The categories the policy treats as fraud (refund plus three times the price, CPL Art. 55).
-pub const FRAUD_LIKE: [ComplaintCategory; 3] =
-    [ComplaintCategory::FalseAdvertising, ComplaintCategory::Counterfeit, ComplaintCategory::PriceFraud];
-
-/// Computes the compensation for an upheld complaint about an order that cost `price`;
-/// `already_refunded` when a return already gave the price back.
-pub fn compensation(category: ComplaintCategory, price: Money, already_refunded: bool) -> Compensation {
-    let p = price.minor;
-    let mut lines = vec![if already_refunded {
-        CompensationLine {
-            kind: "refund".into(),
-            amount: 0,
-            explanation: "the price paid was refunded to the buyer with the order itself (out of escrow, or \
-                          back from the seller if it had been settled)"
-                .into(),
-            basis: "Consumer Protection Law Art. 24".into(),
-        }
-    } else {
-        CompensationLine {
-            kind: "refund".into(),
-            amount: p,
-            explanation: format!("refund of the price paid, {p} fen"),
-            basis: "Consumer Protection Law Art. 24".into(),
-        }
-    }];
-    if FRAUD_LIKE.contains(&category) {
-        let three = p.saturating_mul(3);
-        let amount = three.max(50_000);
-        lines.push(CompensationLine {
-            kind: "punitive_3x".into(),
-            amount,
-            explanation: if amount == three {
-                format!("three times the price paid: 3 × {p} = {three} fen")
-            } else {
-                format!("three times the price paid ({three} fen) is below the floor of ¥500: 50000 fen")
-            },
-            basis: "Consumer Protection Law Art. 55 (fraud: three times the price, at least ¥500)".into(),
-        });
-    }
-    if category == ComplaintCategory::FoodSafety {
-        let ten = p.saturating_mul(10);
-        let amount = ten.max(100_000);
-        lines.push(CompensationLine {
-            kind: "punitive_10x".into(),
-            amount,
-            explanation: if amount == ten {
-                format!("ten times the price paid: 10 × {p} = {ten} fen")
-            } else {
-                format!("ten times the price paid ({ten} fen) is below the floor of ¥1,000: 100000 fen")
-            },
-            basis: "Food Safety Law Art. 148 (food not meeting safety standards: ten times the price, at least ¥1,000)"
-                .into(),
-        });
-    }
-    let total = lines.iter().map(|l| l.amount).fold(0i64, i64::saturating_add);
-    Compensation { lines, total }
-}
-
 /// The merchant's answer.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Response {
@@ -249,37 +183,14 @@ pub struct Decision {
     pub compensation: Option<Compensation>,
 }
 
-/// An appeal of a decision.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
-pub struct Appeal {
-    /// Who appealed.
-    pub by: AccountId,
-    /// Why.
-    pub statement: String,
-    /// When.
-    pub at: DateTime<Utc>,
-}
-
-/// A reason to look at a consumer's complaints, with the evidence.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
-pub struct AbuseFlag {
-    /// `repeatedly_rejected` or `burst_against_one_party`.
-    pub kind: String,
-    /// The figures.
-    pub detail: String,
-    /// The complaints behind it.
-    #[schema(value_type = Vec<String>)]
-    pub complaints: Vec<ComplaintId>,
-}
-
 /// A complaint.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Complaint {
     /// Id.
     #[schema(value_type = String)]
     pub id: ComplaintId,
-    /// The order.
-    pub order: OrderId,
+    /// The order; none for a complaint about a show the consumer did not buy in.
+    pub order: Option<OrderId>,
     /// Who complains.
     pub consumer: AccountId,
     /// The seller.
@@ -298,7 +209,7 @@ pub struct Complaint {
     pub description: String,
     /// Transcript segment ids, record ids, photo URLs.
     pub evidence: Vec<String>,
-    /// The price paid.
+    /// The price paid (zero for a complaint about a show).
     pub price: Money,
     /// State.
     pub status: ComplaintStatus,
@@ -322,6 +233,10 @@ pub struct Complaint {
     /// receivables; the platform's own share is not recovered).
     #[serde(default)]
     pub recovered: i64,
+    /// Compensation paid to the consumer, fen (final: a later appeal by a liable party changes who
+    /// bears it, never what the consumer got).
+    #[serde(default)]
+    pub paid: i64,
 }
 
 /// Why a step is refused.
@@ -373,23 +288,34 @@ impl Complaint {
         Ok(())
     }
 
-    /// The compensation was paid.
-    pub fn compensated(&mut self, transfers: Vec<String>) -> Result<(), ComplaintStateError> {
-        self.need(&[ComplaintStatus::Upheld], "record the compensation")?;
-        self.status = ComplaintStatus::Compensated;
-        self.transfers.extend(transfers);
+    /// Records the money a decision moved: what the consumer was paid, what was recovered from
+    /// the liable parties' deposits (net of what an appeal gave back). An upheld decision with a
+    /// compensation is then `compensated` (even when it is nothing beyond a refund that already
+    /// came back with the order).
+    pub fn settle(&mut self, transfers: &[Transfer]) -> Result<(), ComplaintStateError> {
+        self.need(&[ComplaintStatus::Upheld, ComplaintStatus::Rejected], "record the money of a decision")?;
+        let deposit = |k: AccountKind| matches!(k, AccountKind::MerchantDeposit | AccountKind::RoomOperatorDeposit);
+        for t in transfers {
+            match t.kind {
+                TransferKind::Compensation => self.paid += t.amount,
+                TransferKind::Recovery if deposit(t.debit.kind) => self.recovered += t.amount,
+                TransferKind::Reversal if deposit(t.credit.kind) => self.recovered -= t.amount,
+                _ => {}
+            }
+            self.transfers.push(t.id.to_string());
+        }
+        if self.status == ComplaintStatus::Upheld && self.decision.as_ref().is_some_and(|d| d.compensation.is_some()) {
+            self.status = ComplaintStatus::Compensated;
+        }
         Ok(())
     }
 
-    /// Appeals a decision once; back under review.
-    pub fn appeal(&mut self, a: Appeal) -> Result<(), ComplaintStateError> {
-        if self.appeal.is_some() {
-            return Err(ComplaintStateError { current: "already appealed", action: "appeal again" });
+    /// Compensation paid to the consumer (older records kept it only in the decision).
+    pub fn paid_total(&self) -> i64 {
+        if self.paid > 0 || self.status != ComplaintStatus::Compensated {
+            return self.paid;
         }
-        self.need(&[ComplaintStatus::Rejected, ComplaintStatus::Upheld, ComplaintStatus::Compensated], "appeal")?;
-        self.appeal = Some(a);
-        self.status = ComplaintStatus::UnderReview;
-        Ok(())
+        self.decision.as_ref().and_then(|d| d.compensation.as_ref()).map_or(0, |k| k.total)
     }
 
     /// The steps past their clock now.
@@ -412,51 +338,6 @@ impl Complaint {
     }
 }
 
-/// Flags for a consumer filing now, from their earlier complaints (Art. 20: detect abuse).
-pub fn abuse_flags(
-    earlier: &[Complaint],
-    merchant: MerchantId,
-    now: DateTime<Utc>,
-    p: &ComplaintPolicy,
-) -> Vec<AbuseFlag> {
-    let mut flags = Vec::new();
-    let since = now - Duration::days(i64::from(p.abuse_window_days));
-    let rejected: Vec<ComplaintId> = earlier
-        .iter()
-        .filter(|c| c.status == ComplaintStatus::Rejected && c.decision.as_ref().is_some_and(|d| d.at >= since))
-        .map(|c| c.id)
-        .collect();
-    if p.abuse_rejected > 0 && rejected.len() >= p.abuse_rejected as usize {
-        flags.push(AbuseFlag {
-            kind: "repeatedly_rejected".into(),
-            detail: format!(
-                "{} complaints rejected in the last {} days (threshold {})",
-                rejected.len(),
-                p.abuse_window_days,
-                p.abuse_rejected
-            ),
-            complaints: rejected,
-        });
-    }
-    let burst_since = now - Duration::hours(i64::from(p.abuse_burst_hours));
-    let burst: Vec<ComplaintId> =
-        earlier.iter().filter(|c| c.merchant == merchant && c.filed_at >= burst_since).map(|c| c.id).collect();
-    // This complaint counts too.
-    if p.abuse_burst > 0 && burst.len() + 1 >= p.abuse_burst as usize {
-        flags.push(AbuseFlag {
-            kind: "burst_against_one_party".into(),
-            detail: format!(
-                "{} complaints against {merchant} within {} hours (threshold {})",
-                burst.len() + 1,
-                p.abuse_burst_hours,
-                p.abuse_burst
-            ),
-            complaints: burst,
-        });
-    }
-    flags
-}
-
 /// A sample complaint for the domain's own tests.
 #[cfg(test)]
 pub(crate) mod tests_support {
@@ -468,7 +349,7 @@ pub(crate) mod tests_support {
         let (respond_by, decide_by) = Complaint::clocks(filed, &ComplaintPolicy::default());
         Complaint {
             id: ComplaintId::generate(),
-            order: OrderId::generate(),
+            order: Some(OrderId::generate()),
             consumer: AccountId::generate(),
             merchant: MerchantId::generate(),
             product: ProductId::generate(),
@@ -489,6 +370,7 @@ pub(crate) mod tests_support {
             abuse_flags: vec![],
             transfers: vec![],
             recovered: 0,
+            paid: 0,
         }
     }
 }

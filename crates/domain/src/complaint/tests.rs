@@ -38,7 +38,7 @@ fn sample(status: ComplaintStatus, filed: DateTime<Utc>, merchant: MerchantId) -
     let (respond_by, decide_by) = Complaint::clocks(filed, &ComplaintPolicy::default());
     Complaint {
         id: ComplaintId::generate(),
-        order: OrderId::generate(),
+        order: Some(OrderId::generate()),
         consumer: AccountId::generate(),
         merchant,
         product: ProductId::generate(),
@@ -59,6 +59,7 @@ fn sample(status: ComplaintStatus, filed: DateTime<Utc>, merchant: MerchantId) -
         abuse_flags: vec![],
         transfers: vec![],
         recovered: 0,
+        paid: 0,
     }
 }
 
@@ -78,11 +79,14 @@ fn the_flow_keeps_its_order_and_its_clocks() {
     c.review(t(49)).unwrap();
     c.decide(decision(false, t(50))).unwrap();
     assert!(c.decide(decision(true, t(51))).is_err(), "no second decision without an appeal");
-    c.appeal(Appeal { by: c.consumer, statement: "证据补充".into(), at: t(52) }).unwrap();
+    c.appeal(c.consumer, Appellant::Consumer, "证据补充".into(), t(52)).unwrap();
     assert_eq!(c.status, ComplaintStatus::UnderReview);
-    c.decide(decision(true, t(53))).unwrap();
-    assert!(c.appeal(Appeal { by: c.consumer, statement: "again".into(), at: t(54) }).is_err(), "one appeal");
-    c.compensated(vec!["x".into()]).unwrap();
+    assert_eq!(c.appeal.as_ref().and_then(|a| a.appealed.as_ref()).map(|d| d.upheld), Some(false), "kept");
+    let mut d = decision(true, t(53));
+    d.compensation = c.compensation_due(true, false);
+    c.decide(d).unwrap();
+    assert_eq!(c.appeal(c.consumer, Appellant::Consumer, "again".into(), t(54)), Err(AppealError::Already));
+    c.settle(&[]).unwrap();
     assert_eq!(c.status, ComplaintStatus::Compensated);
     assert!(c.overdue(t(1000)).is_empty());
     let mut r = sample(ComplaintStatus::Filed, t(0), MerchantId::generate());
@@ -113,4 +117,52 @@ fn repeated_rejections_and_bursts_are_flagged_with_their_evidence() {
     let flags = abuse_flags(&earlier, m, t(205), &p);
     assert_eq!(flags[0].kind, "burst_against_one_party");
     assert!(flags[0].detail.contains("5 complaints"));
+}
+
+#[test]
+fn the_buyer_appeals_a_rejection_and_only_a_liable_party_an_upheld_decision() {
+    let mut c = sample(ComplaintStatus::UnderReview, t(0), MerchantId::generate());
+    let who = AccountId::generate();
+    let mut d = decision(true, t(1));
+    d.liability = Some(Liability { merchant_bps: 0, room_operator_bps: 10_000, platform_bps: 0 });
+    c.decide(d).unwrap();
+    let e = c.clone().appeal(who, Appellant::Consumer, "x".into(), t(2)).unwrap_err();
+    assert_eq!((e.code(), e.to_string().contains("rejection")), ("invalid_complaint_state", true));
+    // Outside a show the seller carries the room's share, and there is no room to appeal.
+    c.clone().appeal(who, Appellant::Merchant, "x".into(), t(2)).unwrap();
+    assert_eq!(c.clone().appeal(who, Appellant::RoomOperator, "x".into(), t(2)).unwrap_err().code(), "not_liable");
+    c.room_operator = Some(crate::ids::RoomOperatorId::generate());
+    assert_eq!(c.clone().appeal(who, Appellant::Merchant, "x".into(), t(2)), Err(AppealError::NotLiable("seller")));
+    c.appeal(who, Appellant::RoomOperator, "主播已按品牌方资料讲解".into(), t(2)).unwrap();
+    assert_eq!((c.status, c.appeal.as_ref().unwrap().side), (ComplaintStatus::UnderReview, Appellant::RoomOperator));
+    let mut r = sample(ComplaintStatus::UnderReview, t(0), MerchantId::generate());
+    r.decide(decision(false, t(1))).unwrap();
+    assert_eq!(r.appeal(who, Appellant::Merchant, "x".into(), t(2)).unwrap_err().code(), "invalid_complaint_state");
+}
+
+#[test]
+fn a_show_complaint_pays_nothing_and_a_paid_compensation_is_final() {
+    let mut show = sample(ComplaintStatus::UnderReview, t(0), MerchantId::generate());
+    show.order = None;
+    show.category = ComplaintCategory::FalseAdvertising;
+    assert_eq!(show.compensation_due(true, false), None, "nothing was bought");
+    let mut d = decision(true, t(1));
+    d.liability = Some(Liability { merchant_bps: 10_000, room_operator_bps: 0, platform_bps: 0 });
+    show.decide(d).unwrap();
+    show.settle(&[]).unwrap();
+    assert_eq!((show.status, show.paid_total()), (ComplaintStatus::Upheld, 0));
+
+    let mut c = sample(ComplaintStatus::UnderReview, t(0), MerchantId::generate());
+    c.category = ComplaintCategory::Counterfeit;
+    let due = c.compensation_due(true, false).unwrap();
+    assert_eq!(due.total, 100 + 50_000);
+    let mut d = decision(true, t(1));
+    d.liability = Some(Liability { merchant_bps: 10_000, room_operator_bps: 0, platform_bps: 0 });
+    d.compensation = Some(due.clone());
+    c.decide(d).unwrap();
+    c.paid = due.total;
+    c.status = ComplaintStatus::Compensated;
+    c.appeal(AccountId::generate(), Appellant::Merchant, "防伪码系统故障".into(), t(2)).unwrap();
+    assert_eq!(c.compensation_due(true, true), Some(due), "upheld again: what was paid stands, nothing more");
+    assert_eq!(c.compensation_due(false, true), None);
 }

@@ -174,8 +174,116 @@ pub fn complaint_flows(
     [pay, recovery].into_iter().filter(|b| !b.is_empty()).collect()
 }
 
+/// Each liable party's part of `total` under `l` as (seller, room); a complaint outside a show
+/// has no room, and the seller carries the room's share.
+fn party_shares(c: &crate::complaint::Complaint, l: &crate::complaint::Liability, total: i64) -> (i64, i64) {
+    let (m, r, _platform) = l.shares(total);
+    match c.room_operator {
+        Some(_) => (m, r),
+        None => (m + r, 0),
+    }
+}
+
+/// The recovery after a liable party's appeal of a paid decision (CPL Art. 44): the consumer keeps
+/// what was paid (`paid`), and each party's share moves from what the appealed decision said
+/// (`before`) to what the new one says (`after`; none when the appeal succeeded and the complaint
+/// is rejected). A party whose share grew pays the difference from its deposit, the rest booked to
+/// its receivable; a party whose share fell first has its debt to the platform forgiven by the
+/// difference, and what is left goes back to its deposit. The platform bears what no party does.
+pub fn appeal_flows(
+    c: &crate::complaint::Complaint,
+    paid: i64,
+    before: &crate::complaint::Liability,
+    after: Option<&crate::complaint::Liability>,
+    merchant: crate::eligibility::Funds,
+    room: crate::eligibility::Funds,
+    at: chrono::DateTime<chrono::Utc>,
+) -> Vec<Vec<Transfer>> {
+    let t = |leg: &str, debit: AccountCode, credit: AccountCode, amount: i64, kind: TransferKind| {
+        // `complaint:` + 32 hex + `:2:` + a leg of at most 8 characters stays within 64.
+        let id = TransferId::try_from(format!("complaint:{}:2:{leg}", c.id.uuid().simple())).ok()?;
+        (amount > 0).then(|| Transfer {
+            id,
+            debit,
+            credit,
+            amount,
+            currency: c.price.currency,
+            kind,
+            reference: Some(c.id.to_string()),
+            at,
+        })
+    };
+    let pool = AccountCode::platform(AccountKind::GuaranteePool);
+    let (m1, r1) = party_shares(c, before, paid);
+    let (m2, r2) = after.map_or((0, 0), |l| party_shares(c, l, paid));
+    let mut out = Vec::new();
+    let mut adjust =
+        |who: &str, deposit: AccountCode, receivable: AccountCode, delta: i64, f: crate::eligibility::Funds| {
+            if delta > 0 {
+                let from_deposit = f.deposit.clamp(0, delta);
+                out.extend(t(&format!("rec:{who}"), deposit, pool, from_deposit, TransferKind::Recovery));
+                out.extend(t(&format!("short:{who}"), receivable, pool, delta - from_deposit, TransferKind::Shortfall));
+            } else if delta < 0 {
+                let back = delta.saturating_neg();
+                let forgive = f.owed.clamp(0, back);
+                out.extend(t(&format!("forg:{who}"), pool, receivable, forgive, TransferKind::Reversal));
+                out.extend(t(&format!("back:{who}"), pool, deposit, back - forgive, TransferKind::Reversal));
+            }
+        };
+    adjust(
+        "m",
+        AccountCode::merchant(AccountKind::MerchantDeposit, c.merchant),
+        AccountCode::merchant(AccountKind::Receivable, c.merchant),
+        m2 - m1,
+        merchant,
+    );
+    if let Some(r) = c.room_operator {
+        adjust(
+            "r",
+            AccountCode::room(AccountKind::RoomOperatorDeposit, r),
+            AccountCode::room(AccountKind::Receivable, r),
+            r2 - r1,
+            room,
+        );
+    }
+    if out.is_empty() {
+        vec![]
+    } else {
+        vec![out]
+    }
+}
+
+/// The money a decision moves: for a first decision (or one after the buyer's appeal of a
+/// rejection) the advance compensation `total` and its recovery (see [`complaint_flows`]); after a
+/// liable party's appeal of a paid decision, only the change in who bears it (see
+/// [`appeal_flows`]). `c` is the complaint before the decision.
+pub fn decision_flows(
+    c: &crate::complaint::Complaint,
+    total: i64,
+    liability: Option<&crate::complaint::Liability>,
+    merchant: crate::eligibility::Funds,
+    room: crate::eligibility::Funds,
+    at: chrono::DateTime<chrono::Utc>,
+) -> Vec<Vec<Transfer>> {
+    let appealed = c.appeal.as_ref().and_then(|a| a.appealed.as_ref());
+    if c.paid_total() > 0 {
+        return match appealed.and_then(|d| d.liability.as_ref()) {
+            Some(before) => appeal_flows(c, c.paid_total(), before, liability, merchant, room, at),
+            None => vec![],
+        };
+    }
+    match liability {
+        Some(l) if total > 0 => {
+            let round = if c.appeal.is_some() { 2 } else { 1 };
+            complaint_flows(c, total, l, merchant.deposit, room.deposit, round, at)
+        }
+        _ => vec![],
+    }
+}
+
 /// Paying off a debt (CPL Art. 44 recovery): when a party owes the platform (its receivable is
-/// negative) and its deposit holds money, the deposit pays what it can of the debt. A top-up thus
+/// negative) and its deposit (or, before a payout, its payable) holds money, it pays what it can
+/// of the debt. A top-up thus
 /// settles the debt first and only the rest counts towards the deposit minimum. `None` when
 /// nothing is owed or the deposit is empty.
 pub fn settle_debt(
@@ -194,7 +302,7 @@ pub fn settle_debt(
         amount,
         currency: crate::money::Currency::CNY,
         kind: TransferKind::Recovery,
-        reference: Some("debt settled from the deposit".into()),
+        reference: Some(format!("debt settled from the {}", deposit.kind.as_str())),
         at,
     })
 }
@@ -238,6 +346,79 @@ mod tests {
         assert_eq!(ledger.balance(&rd), 44_000);
         assert_eq!(ledger.balance(&pool), 100_000 - 60_000 + 48_000 + 6_000);
         assert_eq!(ledger.balances().values().sum::<i64>(), 0);
+    }
+
+    #[test]
+    fn an_appeal_moves_the_burden_between_parties_and_the_consumer_keeps_what_was_paid() {
+        use crate::complaint::{Appellant, Decision, Liability};
+        use crate::eligibility::Funds;
+        let mut c = crate::complaint::tests_support::sample_complaint();
+        let room = RoomOperatorId::generate();
+        c.room_operator = Some(room);
+        let mut ledger = Ledger::default();
+        let pool = AccountCode::platform(AccountKind::GuaranteePool);
+        let cash = AccountCode::platform(AccountKind::ExternalCash);
+        let md = AccountCode::merchant(AccountKind::MerchantDeposit, c.merchant);
+        let mr = AccountCode::merchant(AccountKind::Receivable, c.merchant);
+        let rd = AccountCode::room(AccountKind::RoomOperatorDeposit, room);
+        let fund = |id: &str, to: AccountCode, amount: i64| Transfer {
+            id: TransferId::try_from(id.to_string()).unwrap(),
+            debit: cash,
+            credit: to,
+            amount,
+            currency: crate::money::Currency::CNY,
+            kind: TransferKind::Funding,
+            reference: None,
+            at: c.filed_at,
+        };
+        ledger.post(vec![fund("f1", pool, 100_000), fund("f2", md, 20_000), fund("f3", rd, 50_000)]).unwrap();
+        let all_seller = Liability { merchant_bps: 10_000, room_operator_bps: 0, platform_bps: 0 };
+        let funds = |l: &Ledger, d: &AccountCode, r: &AccountCode| Funds { deposit: l.balance(d), owed: -l.balance(r) };
+        let rr = AccountCode::room(AccountKind::Receivable, room);
+        let first = decision_flows(
+            &c,
+            50_000,
+            Some(&all_seller),
+            funds(&ledger, &md, &mr),
+            funds(&ledger, &rd, &rr),
+            c.filed_at,
+        );
+        let ts: Vec<Transfer> = first.iter().flatten().cloned().collect();
+        for b in first {
+            ledger.post(b).unwrap();
+        }
+        c.status = crate::complaint::ComplaintStatus::UnderReview;
+        c.decide(Decision {
+            upheld: true,
+            liability: Some(all_seller),
+            reason: "r".into(),
+            decided_by: c.consumer,
+            at: c.filed_at,
+            compensation: c.compensation_due(true, true),
+        })
+        .unwrap();
+        c.settle(&ts).unwrap();
+        assert_eq!((c.paid, c.recovered, ledger.balance(&mr)), (50_000, 20_000, -30_000));
+        // The seller appeals; the review puts 60% on the room. The seller's debt is forgiven first
+        // (30,000 of its 20,000 + 30,000), nothing goes back to its deposit; the room pays 30,000.
+        c.appeal(c.consumer, Appellant::Merchant, "s".into(), c.filed_at).unwrap();
+        let split = Liability { merchant_bps: 4_000, room_operator_bps: 6_000, platform_bps: 0 };
+        let again = decision_flows(&c, 0, Some(&split), funds(&ledger, &md, &mr), funds(&ledger, &rd, &rr), c.filed_at);
+        assert!(again.iter().flatten().all(|t| t.kind != TransferKind::Compensation), "paid once");
+        let mut ledger2 = ledger.clone();
+        for b in again {
+            ledger.post(b).unwrap();
+        }
+        assert_eq!((ledger.balance(&md), ledger.balance(&mr), ledger.balance(&rd)), (0, 0, 20_000));
+        // Rejected on appeal instead: everything recovered goes back; the pool bears it.
+        let none = decision_flows(&c, 0, None, funds(&ledger2, &md, &mr), funds(&ledger2, &rd, &rr), c.filed_at);
+        for b in none {
+            ledger2.post(b).unwrap();
+        }
+        // Before that appeal the seller had paid 20,000 and owed 30,000 (its share was 50,000).
+        assert_eq!((ledger2.balance(&md), ledger2.balance(&mr), ledger2.balance(&rd)), (20_000, 0, 50_000));
+        assert_eq!(ledger2.balance(&pool), 100_000 - 50_000);
+        assert_eq!(ledger2.balances().values().sum::<i64>(), 0);
     }
 
     #[test]

@@ -243,6 +243,9 @@ pub enum TransferKind {
     Funding,
     /// Paying out to the outside world.
     Payout,
+    /// A recovery given back (to the deposit, or by forgiving the debt) after an appeal lowered a
+    /// party's share.
+    Reversal,
 }
 
 /// A transfer as posted.
@@ -450,6 +453,11 @@ impl Ledger {
         &self.balances
     }
 
+    /// Every transfer applied, in no particular order.
+    pub fn transfers(&self) -> impl Iterator<Item = &Transfer> {
+        self.transfers.values()
+    }
+
     /// Transfers applied.
     pub fn len(&self) -> usize {
         self.transfers.len()
@@ -461,5 +469,7 @@ impl Ledger {
     }
 }
 
+#[cfg(test)]
+mod complaint_props;
 #[cfg(test)]
 mod tests;

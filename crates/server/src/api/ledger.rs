@@ -25,7 +25,7 @@ use crate::extract::{ApiJson, ApiQuery};
 use crate::state::AppState;
 
 /// Id prefixes the platform's own flows use; hand-posted transfers may not take them.
-pub const RESERVED: [&str; 3] = ["order:", "complaint:", "dep:"];
+pub const RESERVED: [&str; 4] = ["order:", "complaint:", "dep:", "pay:"];
 
 /// Most transfers one request links.
 pub const MAX_LINKED: usize = 100;
@@ -69,7 +69,7 @@ pub struct PostedView {
     pub transfers: Vec<Transfer>,
 }
 
-fn ledger_error(e: LedgerError) -> ApiError {
+pub(crate) fn ledger_error(e: LedgerError) -> ApiError {
     let status = match e {
         LedgerError::Insufficient { .. } | LedgerError::Overpaid { .. } | LedgerError::IdReused(_) => {
             StatusCode::CONFLICT
@@ -345,18 +345,7 @@ pub async fn deposit(
     headers: HeaderMap,
     ApiJson(input): ApiJson<DepositInput>,
 ) -> ApiResult<(StatusCode, Json<DepositView>)> {
-    let account = if input.party_id.starts_with("mer_") {
-        let p = crate::api::parties::load(&state, PartyKind::Merchant, "party_id", &input.party_id).await?;
-        let PartyId::Merchant(m) = p.id else { return Err(ApiError::internal("merchant id of another kind")) };
-        (AccountCode::merchant(AccountKind::MerchantDeposit, m), p)
-    } else if input.party_id.starts_with("rop_") {
-        let p = crate::api::parties::load(&state, PartyKind::RoomOperator, "party_id", &input.party_id).await?;
-        let PartyId::RoomOperator(r) = p.id else { return Err(ApiError::internal("room operator id of another kind")) };
-        (AccountCode::room(AccountKind::RoomOperatorDeposit, r), p)
-    } else {
-        return Err(ApiError::invalid("party_id", "invalid", "a merchant (mer_…) or room operator (rop_…)"));
-    };
-    let (code, party) = account;
+    let (code, party) = party_account(&state, &input.party_id, AccountKind::MerchantDeposit).await?;
     let receivable = AccountCode { kind: AccountKind::Receivable, owner: code.owner };
     if caller.role() != Role::Operator && party.owner != Some(caller.account.id) {
         return Err(ApiError::forbidden("only the party's owner or an operator tops up its deposit"));
@@ -364,28 +353,10 @@ pub async fn deposit(
     if !(1..=clearcast_domain::money::MAX_PRICE_MINOR).contains(&input.amount) {
         return Err(ApiError::invalid("amount", "out_of_range", "1 to 10,000,000,000 fen"));
     }
-    // Keys are the caller's own: the same key from two accounts is two top-ups. (A simple UUID is
-    // always 32 ASCII hex digits, so its last 16 are there to slice.)
-    let mine = caller.account.id.uuid().simple().to_string();
-    let key = match headers.get("idempotency-key").map(|v| v.to_str().map(str::trim)) {
-        None => format!("dep:{}", uuid::Uuid::now_v7().simple()),
-        Some(Ok(k))
-            if !k.is_empty() && k.len() <= 40 && k.chars().all(|c| c.is_ascii_alphanumeric() || "-_.:".contains(c)) =>
-        {
-            format!("dep:{}:{k}", &mine[mine.len() - 16..])
-        }
-        Some(_) => {
-            return Err(ApiError::new(
-                StatusCode::BAD_REQUEST,
-                "invalid_idempotency_key",
-                "Idempotency-Key must be 1-40 letters, digits, '-', '_', '.' or ':'",
-            )
-            .field("Idempotency-Key", "invalid", "1-40 letters, digits, '-', '_', '.' or ':'"))
-        }
-    };
+    let key = transfer_key("dep", &caller, &headers)?;
     let now = state.clock.now();
     let t = Transfer {
-        id: TransferId::try_from(key).map_err(|e| ApiError::invalid("Idempotency-Key", "invalid", e))?,
+        id: key,
         debit: AccountCode::platform(AccountKind::ExternalCash),
         credit: code,
         amount: input.amount,
@@ -402,27 +373,87 @@ pub async fn deposit(
     if status == StatusCode::CREATED {
         state.store.audit_append(audit("deposit.topped_up", &transfer)).await?;
     }
-    // Settled after the top-up (and again on a retry, so a crash between the two steps heals):
-    // the amount depends on the balances now, so its id is fresh; the ledger refuses to pay a
-    // receivable past zero, so two concurrent top-ups never settle one debt twice.
-    let mut settled = None;
-    let have = state.store.ledger_balance(&code).await?;
-    let owes = state.store.ledger_balance(&receivable).await?;
-    let id =
-        TransferId::try_from(format!("dep:settle:{}", uuid::Uuid::now_v7().simple())).map_err(ApiError::internal)?;
-    if let Some(t) = clearcast_domain::ledger::flows::settle_debt(id, code, have, receivable, owes, now) {
-        match state.store.post_transfers(vec![t]).await? {
-            Ok(Posted::Applied(mut ts)) => settled = ts.pop(),
-            Ok(Posted::Replayed(_)) => return Err(ApiError::internal("a fresh settlement id was replayed")),
-            // Another request settled it meanwhile.
-            Err(LedgerError::Overpaid { .. } | LedgerError::Insufficient { .. }) => {}
-            Err(e) => return Err(ledger_error(e)),
-        }
-    }
+    // Settled after the top-up (and again on a retry, so a crash between the two steps heals).
+    let settled = settle_from(&state, code, "dep:settle").await?;
     if let Some(t) = &settled {
         state.store.audit_append(audit("deposit.debt_settled", t)).await?;
     }
     let owed = state.store.ledger_balance(&receivable).await?.saturating_neg().max(0);
     let balance = state.store.ledger_balance(&code).await?;
     Ok((status, Json(DepositView { transfer, account: code, balance, settled, owed })))
+}
+
+/// A party's account of the kind of `merchant_kind` (`merchant_deposit` or `merchant_payable`; a
+/// room operator gets the room's counterpart), and the party, from a `mer_…` or `rop_…` id.
+pub(crate) async fn party_account(
+    state: &AppState,
+    party_id: &str,
+    merchant_kind: AccountKind,
+) -> ApiResult<(AccountCode, clearcast_domain::party::Party)> {
+    if party_id.starts_with("mer_") {
+        let p = crate::api::parties::load(state, PartyKind::Merchant, "party_id", party_id).await?;
+        let PartyId::Merchant(m) = p.id else { return Err(ApiError::internal("merchant id of another kind")) };
+        Ok((AccountCode::merchant(merchant_kind, m), p))
+    } else if party_id.starts_with("rop_") {
+        let p = crate::api::parties::load(state, PartyKind::RoomOperator, "party_id", party_id).await?;
+        let PartyId::RoomOperator(r) = p.id else { return Err(ApiError::internal("room operator id of another kind")) };
+        let kind = match merchant_kind {
+            AccountKind::MerchantPayable => AccountKind::RoomOperatorPayable,
+            _ => AccountKind::RoomOperatorDeposit,
+        };
+        Ok((AccountCode::room(kind, r), p))
+    } else {
+        Err(ApiError::invalid("party_id", "invalid", "a merchant (mer_…) or room operator (rop_…)"))
+    }
+}
+
+/// A fresh transfer id under a platform prefix.
+pub(crate) fn fresh_id(prefix: &str) -> ApiResult<TransferId> {
+    TransferId::try_from(format!("{prefix}:{}", uuid::Uuid::now_v7().simple())).map_err(ApiError::internal)
+}
+
+/// The transfer id of a caller's request: from its `Idempotency-Key` header, so a retry returns
+/// the same transfer, or fresh without one. Keys are the caller's own: the same key from two
+/// accounts is two transfers.
+pub(crate) fn transfer_key(prefix: &str, caller: &Caller, headers: &HeaderMap) -> ApiResult<TransferId> {
+    // A simple UUID is always 32 ASCII hex digits, so its last 16 are there to slice.
+    let mine = caller.account.id.uuid().simple().to_string();
+    let key = match headers.get("idempotency-key").map(|v| v.to_str().map(str::trim)) {
+        None => return fresh_id(prefix),
+        Some(Ok(k))
+            if !k.is_empty() && k.len() <= 40 && k.chars().all(|c| c.is_ascii_alphanumeric() || "-_.:".contains(c)) =>
+        {
+            format!("{prefix}:{}:{k}", &mine[mine.len() - 16..])
+        }
+        Some(_) => {
+            return Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "invalid_idempotency_key",
+                "Idempotency-Key must be 1-40 letters, digits, '-', '_', '.' or ':'",
+            )
+            .field("Idempotency-Key", "invalid", "1-40 letters, digits, '-', '_', '.' or ':'"))
+        }
+    };
+    TransferId::try_from(key).map_err(|e| ApiError::invalid("Idempotency-Key", "invalid", e))
+}
+
+/// Pays what the owner of `from` (a deposit or a payable) owes the platform out of `from`, as far
+/// as it goes. The amount depends on the balances now, so its id is fresh; the ledger refuses to
+/// pay a receivable past zero, so two concurrent requests never settle one debt twice.
+pub(crate) async fn settle_from(state: &AppState, from: AccountCode, prefix: &str) -> ApiResult<Option<Transfer>> {
+    let receivable = AccountCode { kind: AccountKind::Receivable, owner: from.owner };
+    let have = state.store.ledger_balance(&from).await?;
+    let owes = state.store.ledger_balance(&receivable).await?;
+    let id = fresh_id(prefix)?;
+    let Some(t) = clearcast_domain::ledger::flows::settle_debt(id, from, have, receivable, owes, state.clock.now())
+    else {
+        return Ok(None);
+    };
+    match state.store.post_transfers(vec![t]).await? {
+        Ok(Posted::Applied(mut ts)) => Ok(ts.pop()),
+        Ok(Posted::Replayed(_)) => Err(ApiError::internal("a fresh settlement id was replayed")),
+        // Another request settled it meanwhile.
+        Err(LedgerError::Overpaid { .. } | LedgerError::Insufficient { .. }) => Ok(None),
+        Err(e) => Err(ledger_error(e)),
+    }
 }

@@ -1,6 +1,8 @@
 //! Regulator reports: the Art. 9 identity report of room operators and anchors active in a
-//! half-year (JSON or CSV), and the Art. 11 tiers of room operators with their reasons.
+//! half-year (JSON or CSV), the Art. 11 tiers of room operators with their reasons, and the
+//! Art. 20 complaint figures.
 
+use clearcast_domain::complaint::report::{report, to_csv, GroupBy, ReportRow};
 use clearcast_domain::penalty::Subject;
 use std::collections::BTreeMap;
 
@@ -287,4 +289,66 @@ mod tests {
         assert!(half_year("H1").is_none());
         assert_eq!(csv_field("=SUM(A1)"), "\"'=SUM(A1)\"");
     }
+}
+
+/// Complaint report query.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct ComplaintReportQuery {
+    /// First day (China time, `YYYY-MM-DD`), inclusive.
+    pub from: Option<NaiveDate>,
+    /// Last day, inclusive.
+    pub to: Option<NaiveDate>,
+    /// `month` (default), `category`, `anchor` or `merchant`.
+    pub group_by: Option<String>,
+    /// `json` (default) or `csv`.
+    pub format: Option<String>,
+}
+
+/// Complaint figures for regulators.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ComplaintReport {
+    /// The grouping.
+    pub group_by: GroupBy,
+    /// From (inclusive).
+    pub from: Option<NaiveDate>,
+    /// To (inclusive).
+    pub to: Option<NaiveDate>,
+    /// The groups.
+    pub rows: Vec<ReportRow>,
+}
+
+/// Complaints by month, category, anchor or merchant: counts, upheld rate, median time to
+/// decision, compensation paid and the share recovered (operators and regulators; JSON or CSV).
+/// The figures are `complaint::report`'s.
+#[utoipa::path(get, path = "/api/v1/reports/complaints", tag = "regulator", params(ComplaintReportQuery), security(("bearer" = [])),
+    responses((status = 200, body = ComplaintReport), (status = 403, body = crate::error::Problem), (status = 422, body = crate::error::Problem)))]
+pub async fn complaints(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiQuery(q): ApiQuery<ComplaintReportQuery>,
+) -> ApiResult<Response> {
+    caller.require(&[Role::Operator, Role::Regulator], "read complaint reports")?;
+    let group_by: GroupBy = q
+        .group_by
+        .as_deref()
+        .unwrap_or("month")
+        .parse()
+        .map_err(|why| ApiError::invalid("group_by", "unknown_value", why))?;
+    let format = q.format.as_deref().unwrap_or("json");
+    if !["json", "csv"].contains(&format) {
+        return Err(ApiError::invalid("format", "unknown_value", "json or csv"));
+    }
+    if let (Some(f), Some(t)) = (q.from, q.to) {
+        if f > t {
+            return Err(ApiError::invalid("from", "after_to", "from must not be after to"));
+        }
+    }
+    let all = crate::api::complaints::all_of(&state, &clearcast_store::ComplaintFilter::default()).await?;
+    let rows = report(&all, q.from, q.to, group_by);
+    if format == "csv" {
+        return Ok(([(header::CONTENT_TYPE, "text/csv; charset=utf-8")], to_csv(&rows)).into_response());
+    }
+    Ok(Json(ComplaintReport { group_by, from: q.from, to: q.to, rows }).into_response())
 }
