@@ -103,6 +103,10 @@ struct ServeArgs {
     /// `POST /api/v1/compliance/rules/reload`).
     #[arg(long, env = "CLEARCAST_RULES")]
     rules: Option<std::path::PathBuf>,
+    /// NATS server (with JetStream) that carries live-channel events between nodes, e.g.
+    /// `nats://127.0.0.1:4222`; without it each node serves its own viewers only.
+    #[arg(long, env = "CLEARCAST_NATS_URL")]
+    nats_url: Option<String>,
     #[command(flatten)]
     store: StoreArgs,
 }
@@ -184,6 +188,11 @@ async fn serve(args: ServeArgs) -> Result<()> {
         // rules nobody chose.
         let n = state.rules.load_file(path.clone()).map_err(|e| anyhow::anyhow!("speech rules: {e}"))?;
         tracing::info!(rules = n, path = %path.display(), "speech rules loaded");
+    }
+    if let Some(url) = &args.nats_url {
+        let relay = clearcast_server::live::relay::start(url, Arc::downgrade(&state.live)).await?;
+        state.live.set_relay(relay);
+        tracing::info!(url = %url, "live channel relayed through NATS JetStream");
     }
     let n = state
         .caches

@@ -23,7 +23,7 @@ use utoipa_axum::routes;
 
 use crate::api::{
     accounts, anchors, audit, changes, chat, complaints, compliance, decisions, eligibility, feed, health, ledger,
-    notices, orders, parties, payouts, penalties, products, reports, reputation, reviews, roster, shows, speech,
+    live, notices, orders, parties, payouts, penalties, products, reports, reputation, reviews, roster, shows, speech,
 };
 use crate::error::ApiError;
 use crate::extract::MAX_BODY_BYTES;
@@ -181,6 +181,8 @@ pub fn api_router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(ledger::statement))
         .routes(routes!(ledger::deposit))
         .routes(routes!(payouts::payout))
+        .routes(routes!(live::ticket))
+        .routes(routes!(live::channel))
         .routes(routes!(complaints::file, complaints::list))
         .routes(routes!(complaints::get))
         .routes(routes!(complaints::respond))

@@ -17,6 +17,7 @@ pub mod demo;
 pub mod error;
 pub mod extract;
 pub mod fixture;
+pub mod live;
 pub mod quality;
 pub mod sessions;
 pub mod state;

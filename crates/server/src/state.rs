@@ -25,6 +25,8 @@ pub struct AppState {
     pub rules: Arc<crate::supervision::Rules>,
     /// Reputation scores and the live-show feed index.
     pub quality: Arc<crate::quality::Quality>,
+    /// The live channel's rooms on this node.
+    pub live: Arc<crate::live::Hub>,
 }
 
 impl AppState {
@@ -37,7 +39,10 @@ impl AppState {
     pub fn with_checkout(store: Arc<dyn Store>, policy: Policy, clock: Arc<dyn Clock>, mode: Mode) -> Self {
         let checkout = Checkout::start(store.clone(), mode);
         let quality = crate::quality::Quality::new(policy.reputation.clone(), policy.feed.clone(), clock.now());
+        let live = Arc::new(crate::live::Hub::default());
+        tokio::spawn(crate::live::ticker(Arc::downgrade(&live), store.clone()));
         Self {
+            live,
             quality: Arc::new(quality),
             store,
             policy: Arc::new(policy),
@@ -46,5 +51,14 @@ impl AppState {
             caches: Arc::default(),
             rules: Arc::new(crate::supervision::Rules::shipped()),
         }
+    }
+
+    /// The same state with a live-channel hub of other tunables (call before serving; inside a
+    /// tokio runtime).
+    pub fn with_live(mut self, config: crate::live::LiveConfig) -> Self {
+        let live = Arc::new(crate::live::Hub::new(config));
+        tokio::spawn(crate::live::ticker(Arc::downgrade(&live), self.store.clone()));
+        self.live = live;
+        self
     }
 }

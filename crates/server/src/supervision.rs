@@ -238,6 +238,14 @@ pub async fn stop_live_shows(state: &AppState, subject: Subject, m: &Measure, no
             }
             state.caches.forget_show(show.id);
             crate::quality::on_show(state, show.id).await;
+            state.live.publish(
+                show.id,
+                clearcast_domain::live::Event::all(
+                    clearcast_domain::live::Kind::Measure,
+                    json!({"status": show.status, "measure": m.id, "kind": m.kind.as_str(), "subject": subject.to_string(),
+                           "basis": "Order 117 Art. 12"}),
+                ),
+            );
         }
         match page.next_cursor {
             Some(c) => after = Some(c),

@@ -14,6 +14,7 @@ mod postgres;
 mod sql;
 mod sql_complaints;
 mod sql_ledger;
+mod sql_live;
 mod sql_orders;
 mod sql_quality;
 mod sql_shows;
@@ -436,11 +437,40 @@ pub trait LedgerStore: Send + Sync {
     async fn ledger_transfer_count(&self) -> StoreResult<u64>;
 }
 
+/// One-time tickets that open the live channel for a signed-in account.
+#[async_trait]
+pub trait LiveStore: Send + Sync {
+    /// Keeps a ticket's hash, for one account and show, until `expires_at`.
+    async fn insert_live_ticket(
+        &self,
+        ticket_hash: &str,
+        account: AccountId,
+        show: clearcast_domain::ids::ShowId,
+        expires_at: DateTime<Utc>,
+    ) -> StoreResult<()>;
+    /// Spends a ticket: its account, if the ticket is for this show, unexpired and unused.
+    async fn take_live_ticket(
+        &self,
+        ticket_hash: &str,
+        show: clearcast_domain::ids::ShowId,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<AccountId>>;
+}
+
 /// Everything clearcast remembers. Both backends implement every method with the same meaning;
 /// `tests/conformance.rs` holds them to it.
 #[async_trait]
 pub trait Store:
-    ShowStore + OrderStore + SupervisionStore + QualityStore + LedgerStore + ComplaintStore + Send + Sync + 'static
+    ShowStore
+    + OrderStore
+    + SupervisionStore
+    + QualityStore
+    + LedgerStore
+    + ComplaintStore
+    + LiveStore
+    + Send
+    + Sync
+    + 'static
 {
     /// `sqlite` or `postgres`.
     fn backend(&self) -> &'static str;

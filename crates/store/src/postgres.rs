@@ -48,6 +48,7 @@ crate::sql_supervision::impl_supervision_store!(PgStore, sqlx::Postgres, " FOR U
 crate::sql_orders::impl_order_store!(PgStore, sqlx::Postgres, " FOR UPDATE");
 crate::sql_quality::impl_quality_store!(PgStore);
 crate::sql_complaints::impl_complaint_store!(PgStore);
+crate::sql_live::impl_live_store!(PgStore);
 crate::sql_ledger::impl_ledger_store!(
     PgStore,
     " FOR UPDATE",

@@ -81,4 +81,5 @@ crate::sql_supervision::impl_supervision_store!(SqliteStore, sqlx::Sqlite, "");
 crate::sql_orders::impl_order_store!(SqliteStore, sqlx::Sqlite, "");
 crate::sql_quality::impl_quality_store!(SqliteStore);
 crate::sql_complaints::impl_complaint_store!(SqliteStore);
+crate::sql_live::impl_live_store!(SqliteStore);
 crate::sql_ledger::impl_ledger_store!(SqliteStore, "", "json_each($1)", "json_each($1)", "value ->> 8");

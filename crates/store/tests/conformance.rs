@@ -191,6 +191,7 @@ conformance!(case_audit_concurrent_appends => sqlite_audit_concurrent_appends, p
 conformance!(raw case_audit_append_only => sqlite_audit_append_only, postgres_audit_append_only);
 conformance!(raw case_identifiers_at_rest => sqlite_identifiers_at_rest, postgres_identifiers_at_rest);
 conformance!(case_concurrent_registrations => sqlite_concurrent_registrations, postgres_concurrent_registrations);
+conformance!(case_live_tickets => sqlite_live_tickets, postgres_live_tickets);
 
 // ---------------------------------------------------------------------------------------------
 // Builders
@@ -1376,4 +1377,49 @@ async fn case_identifiers_at_rest(store: &dyn Store, raw: &Raw) {
     let same = raw.reopen(testing::test_cipher()).await;
     let got = same.get_party(merchant.id).await.expect("get").expect("present");
     assert_eq!(got.details.identity, LegalIdentity::NaturalPerson(person));
+}
+
+async fn case_live_tickets(store: &dyn Store) {
+    use clearcast_domain::show::{Show, ShowStatus};
+    let owner = account(store, Role::RoomOperator).await;
+    let viewer = account(store, Role::Consumer).await;
+    let room = insert_org(store, PartyKind::RoomOperator, &owner, 1).await;
+    let t0 = now();
+    let show = |title: &str| Show {
+        id: clearcast_domain::ids::ShowId::generate(),
+        room_operator: room_id(&room),
+        title: title.into(),
+        scheduled_start: t0,
+        roster: vec![],
+        stream_url: "https://live.example.com/s.m3u8".into(),
+        replay_url: None,
+        ai_presenter: false,
+        script: None,
+        status: ShowStatus::Scheduled,
+        pinned: None,
+        started_at: None,
+        ended_at: None,
+        created_at: t0,
+    };
+    let (a, b) = (show("a"), show("b"));
+    store.insert_show(&a, audit(owner.id, "show.created", a.id)).await.expect("live tickets");
+    store.insert_show(&b, audit(owner.id, "show.created", b.id)).await.expect("live tickets");
+    let exp = t0 + chrono::Duration::seconds(60);
+    store.insert_live_ticket("h1", viewer.id, a.id, exp).await.expect("live tickets");
+    store.insert_live_ticket("h2", viewer.id, a.id, exp).await.expect("live tickets");
+    assert_eq!(store.take_live_ticket("h1", b.id, t0).await.expect("live tickets"), None, "another show's ticket");
+    assert_eq!(store.take_live_ticket("nope", a.id, t0).await.expect("live tickets"), None);
+    assert_eq!(store.take_live_ticket("h1", a.id, t0).await.expect("live tickets"), Some(viewer.id));
+    assert_eq!(store.take_live_ticket("h1", a.id, t0).await.expect("live tickets"), None, "good once");
+    assert_eq!(store.take_live_ticket("h2", a.id, exp).await.expect("live tickets"), None, "expired");
+    // Many at once: one wins.
+    store.insert_live_ticket("h3", viewer.id, a.id, exp).await.expect("live tickets");
+    let (w, x, y, z) = tokio::join!(
+        store.take_live_ticket("h3", a.id, t0),
+        store.take_live_ticket("h3", a.id, t0),
+        store.take_live_ticket("h3", a.id, t0),
+        store.take_live_ticket("h3", a.id, t0)
+    );
+    let won = [w, x, y, z].into_iter().filter(|r| matches!(r, Ok(Some(_)))).count();
+    assert_eq!(won, 1);
 }

@@ -8,7 +8,8 @@ use axum::Json;
 use clearcast_domain::account::Role;
 use clearcast_domain::chat::{ChatMessage, MAX_CHARS};
 use clearcast_domain::compliance::Scope;
-use clearcast_domain::show::ShowStatus;
+use clearcast_domain::live::{Audience, Event, Kind};
+use clearcast_domain::show::{Show, ShowStatus};
 use serde::Deserialize;
 use serde_json::json;
 
@@ -38,14 +39,21 @@ pub async fn post(
     Path(id): Path<String>,
     ApiJson(input): ApiJson<ChatInput>,
 ) -> ApiResult<(StatusCode, Json<ChatMessage>)> {
+    let show = shows::load(&state, &id).await?;
+    let msg = comment(&state, &caller, &show, &input.text).await?;
+    Ok((StatusCode::CREATED, Json(msg)))
+}
+
+/// Takes a comment in a live show (over HTTP or the live channel): moderated, recorded, and sent
+/// to the room — shown to everyone, or, when hidden, to the show's staff and its author only.
+pub async fn comment(state: &AppState, caller: &Caller, show: &Show, text: &str) -> ApiResult<ChatMessage> {
     if caller.role() == Role::Regulator {
         return Err(ApiError::new(StatusCode::FORBIDDEN, "regulator_read_only", "regulators read; they do not write"));
     }
-    let show = shows::load(&state, &id).await?;
     if show.status != ShowStatus::Live {
         return Err(ApiError::new(StatusCode::CONFLICT, "show_not_live", "comments are taken while the show is live"));
     }
-    let text = input.text.trim();
+    let text = text.trim();
     if text.is_empty() || text.chars().count() > MAX_CHARS || text.contains('\0') {
         return Err(ApiError::invalid("text", "out_of_range", format!("1-{MAX_CHARS} characters")));
     }
@@ -53,7 +61,7 @@ pub async fn post(
     let findings = state.rules.current().scan(text, Scope::Chat, None, None);
     let msg = ChatMessage::judged(show.id, caller.account.id, text.to_string(), findings, now);
     let record = entry_by(
-        &caller,
+        caller,
         now,
         if msg.hidden { "chat.hidden" } else { "chat.comment" },
         show.id,
@@ -64,7 +72,19 @@ pub async fn post(
         }),
     );
     state.store.insert_chat(&msg, record).await?;
-    Ok((StatusCode::CREATED, Json(msg)))
+    let event = if msg.hidden {
+        let why: Vec<_> =
+            msg.findings.iter().map(|f| json!({"rule": f.rule, "label": f.label, "basis": f.basis})).collect();
+        Event::to(
+            Kind::CommentHidden,
+            Audience::StaffAnd(caller.account.id),
+            json!({"id": msg.id, "text": msg.text, "at": msg.at, "findings": why}),
+        )
+    } else {
+        Event::all(Kind::Comment, json!({"id": msg.id, "text": msg.text, "at": msg.at}))
+    };
+    state.live.publish(show.id, event);
+    Ok(msg)
 }
 
 /// A comment as listed.

@@ -13,6 +13,7 @@ pub mod eligibility;
 pub mod feed;
 pub mod health;
 pub mod ledger;
+pub mod live;
 pub mod notices;
 pub mod orders;
 pub mod parties;

@@ -239,7 +239,12 @@ pub async fn place(
     };
     let limit = item.as_ref().and_then(|i| i.purchase_limit);
     match state.checkout.place(PlaceRequest { order: order.clone(), idempotency_key: key, limit }).await? {
-        PlaceOutcome::Placed => Ok((StatusCode::CREATED, Json(order))),
+        PlaceOutcome::Placed => {
+            if let Some(show) = order.show {
+                state.live.touch(show);
+            }
+            Ok((StatusCode::CREATED, Json(order)))
+        }
         PlaceOutcome::Duplicate(id) => {
             let existing =
                 state.store.get_order(id).await?.ok_or_else(|| ApiError::internal("idempotent order vanished"))?;
@@ -387,6 +392,9 @@ async fn transition(
         other => other.into(),
     })?;
     crate::quality::on_order(state, &order).await;
+    if let Some(show) = order.show {
+        state.live.touch(show);
+    }
     Ok(order)
 }
 
@@ -494,7 +502,12 @@ pub async fn expire_unpaid(state: &AppState) -> ApiResult<usize> {
                 detail: json!({"payment_window_minutes": window, "released": o.quantity}),
             };
             match state.store.save_order(&o, from, true, record, &[]).await {
-                Ok(()) => n += 1,
+                Ok(()) => {
+                    n += 1;
+                    if let Some(show) = o.show {
+                        state.live.touch(show);
+                    }
+                }
                 Err(clearcast_store::StoreError::Conflict { .. }) => {}
                 Err(e) => return Err(e.into()),
             }
@@ -740,5 +753,8 @@ pub async fn decide_return(
         other => other.into(),
     })?;
     crate::quality::on_order(&state, &order).await;
+    if let Some(show) = order.show {
+        state.live.touch(show);
+    }
     Ok(Json(order))
 }

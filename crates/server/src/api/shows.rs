@@ -15,6 +15,7 @@ use clearcast_domain::disclosure::{self, DisclosureCard, AI_LABEL};
 use clearcast_domain::gate::{combine, ShowUnmet};
 use clearcast_domain::ids::{AnchorId, LineupItemId, ProductId, RoomOperatorId, ShowId};
 use clearcast_domain::lineup::{LineupInput, LineupItem, NewLineupItem, ReferencePrice};
+use clearcast_domain::live::{Event, Kind};
 use clearcast_domain::money::Money;
 use clearcast_domain::party::{Party, PartyId, PartyKind};
 use clearcast_domain::records::value_hash;
@@ -578,6 +579,8 @@ pub async fn pin(
     ];
     state.store.save_show(&show, from, records, None).await.map_err(show_conflict)?;
     state.caches.forget_show(show.id);
+    state.live.publish(show.id, Event::all(Kind::Pinned, json!({"item": v})));
+    state.live.touch(show.id);
     Ok(Json(v))
 }
 
@@ -622,6 +625,13 @@ pub async fn end(
     state.store.save_show(&show, from, records, Some(anchor)).await.map_err(show_conflict)?;
     state.caches.forget_show(show.id);
     crate::quality::on_show(&state, show.id).await;
+    state.live.publish(
+        show.id,
+        Event::all(
+            Kind::Ended,
+            json!({"status": show.status, "ended_at": show.ended_at, "replay_url": show.replay_url}),
+        ),
+    );
     Ok(Json(view(&state, &show).await?))
 }
 
@@ -665,6 +675,13 @@ pub async fn suspend(
     state.store.save_show(&show, from, records, None).await.map_err(show_conflict)?;
     state.caches.forget_show(show.id);
     crate::quality::on_show(&state, show.id).await;
+    state.live.publish(
+        show.id,
+        Event::all(
+            Kind::Measure,
+            json!({"status": show.status, "kind": "suspension", "reason": reason, "basis": "Order 117 Art. 12"}),
+        ),
+    );
     Ok(Json(view(&state, &show).await?))
 }
 

@@ -10,6 +10,7 @@ use axum::Json;
 use clearcast_domain::account::Role;
 use clearcast_domain::compliance::{Finding, Lang, Scope};
 use clearcast_domain::ids::AnchorId;
+use clearcast_domain::live::{Audience, Event, Kind};
 use clearcast_domain::penalty::{Measure, Subject};
 use clearcast_domain::show::ShowStatus;
 use clearcast_domain::violation::{Violation, ViolationStatus};
@@ -257,6 +258,11 @@ pub async fn transcript(
     } else {
         Vec::new()
     };
+    // The anchor and the room see the warnings as they speak (Art. 31), over the live channel.
+    for v in views.iter().filter(|v| !v.duplicate && !v.findings.is_empty()) {
+        let event = json!({"segment": v.id, "anchor": anchor, "corrects": v.corrects, "findings": v.findings});
+        state.live.publish(show.id, Event::to(Kind::Warning, Audience::Staff, event));
+    }
     let status = shows::load(&state, &id).await?.status;
     Ok(Json(TranscriptView { segments: views, violations, measures, show_status: status }))
 }

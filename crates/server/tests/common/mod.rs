@@ -86,8 +86,26 @@ impl TestApp {
     }
 
     async fn spawn_on(store: Arc<dyn clearcast_store::Store>, dir: TempDir, db: Db) -> TestApp {
+        Self::spawn_with(store, dir, db, clearcast_server::live::LiveConfig::default()).await
+    }
+
+    /// A server with the demo data and a live channel of other tunables.
+    pub async fn spawn_demo_live(live: clearcast_server::live::LiveConfig) -> TestApp {
+        let (store, dir) = fresh_sqlite().await.expect("fresh sqlite");
+        let db = Db::Sqlite(dir.path.join("test.db"));
+        let app = Self::spawn_with(Arc::new(store), dir, db, live).await;
+        app.seed_demo().await;
+        app
+    }
+
+    async fn spawn_with(
+        store: Arc<dyn clearcast_store::Store>,
+        dir: TempDir,
+        db: Db,
+        live: clearcast_server::live::LiveConfig,
+    ) -> TestApp {
         let clock = Arc::new(ManualClock::new(start_time()));
-        let state = AppState::new(store, Policy::default_policy(), clock.clone());
+        let state = AppState::new(store, Policy::default_policy(), clock.clone()).with_live(live);
         let app = clearcast_server::build(state.clone());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();

@@ -1,0 +1,194 @@
+//! One viewer's WebSocket: a snapshot first, then the room's frames as they come (several written
+//! together when they queue up), heartbeats, and the viewer's own frames (comments and likes,
+//! rate-limited per connection and per account). A viewer who falls behind gets a fresh snapshot;
+//! a write that stalls past the write timeout drops the connection; a connection silent past the
+//! idle timeout is closed.
+
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::time::Instant;
+
+use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket};
+use clearcast_domain::live::{close, parse_client, ClientFrame, Watcher};
+use clearcast_domain::rate::TokenBucket;
+use clearcast_domain::show::Show;
+use futures_util::stream::SplitSink;
+use futures_util::{SinkExt, StreamExt};
+use serde_json::json;
+use tokio::sync::broadcast::error::{RecvError, TryRecvError};
+
+use super::{Frame, Room};
+use crate::auth::Caller;
+use crate::state::AppState;
+
+/// Who is on the connection.
+pub struct Viewer {
+    /// The signed-in caller, if any.
+    pub caller: Option<Caller>,
+    /// A runner of the show or an operator.
+    pub staff: bool,
+}
+
+type Sink = SplitSink<WebSocket, Message>;
+
+/// Most frames written before one flush.
+const BATCH: usize = 64;
+
+async fn bye(sink: &mut Sink, code: u16, reason: &'static str) {
+    let _gone_anyway =
+        sink.send(Message::Close(Some(CloseFrame { code, reason: Utf8Bytes::from_static(reason) }))).await;
+}
+
+fn reply(kind: &str, code: &str, detail: impl Into<String>) -> Message {
+    Message::Text(json!({"type": kind, "code": code, "detail": detail.into()}).to_string().into())
+}
+
+/// Serves one connection until it closes.
+pub async fn serve(ws: WebSocket, state: AppState, show: Show, room: Arc<Room>, viewer: Viewer) {
+    let hub = state.live.clone();
+    room.enter();
+    hub.stats.connections.fetch_add(1, Ordering::Relaxed);
+    let watcher = Watcher { account: viewer.caller.as_ref().map(|c| c.account.id), staff: viewer.staff };
+    let (mut sink, mut stream) = ws.split();
+    let (snapshot, mut rx) = room.join();
+    let cfg = hub.config.clone();
+    let mut heartbeat = tokio::time::interval(cfg.heartbeat);
+    heartbeat.tick().await;
+    let mut last_heard = Instant::now();
+    let (cb, cr) = cfg.comments;
+    let (lb, lr) = cfg.likes;
+    let mut comments = TokenBucket::new(cb, cr, hub.elapsed());
+    let mut likes = TokenBucket::new(lb, lr, hub.elapsed());
+    let mut strikes = 0u32;
+    if tokio::time::timeout(cfg.write_timeout, async {
+        sink.feed(Message::Text(snapshot)).await?;
+        sink.flush().await
+    })
+    .await
+    .map_or(true, |r| r.is_err())
+    {
+        return leave(&state, &room);
+    }
+    loop {
+        tokio::select! {
+            r = rx.recv() => {
+                let mut pending: Vec<Frame> = Vec::new();
+                match r {
+                    Ok(f) => pending.push(f),
+                    Err(RecvError::Lagged(_)) => {
+                        // Fell behind the ring: the state again, and on from there.
+                        hub.stats.resyncs.fetch_add(1, Ordering::Relaxed);
+                        let (snap, fresh) = room.join();
+                        rx = fresh;
+                        pending.push(Frame { seq: 0, audience: clearcast_domain::live::Audience::All, text: snap });
+                    }
+                    Err(RecvError::Closed) => break,
+                }
+                while pending.len() < BATCH {
+                    match rx.try_recv() {
+                        Ok(f) => pending.push(f),
+                        Err(TryRecvError::Lagged(_)) => {
+                            hub.stats.resyncs.fetch_add(1, Ordering::Relaxed);
+                            let (snap, fresh) = room.join();
+                            rx = fresh;
+                            pending.clear();
+                            pending.push(Frame { seq: 0, audience: clearcast_domain::live::Audience::All, text: snap });
+                        }
+                        Err(_) => break,
+                    }
+                }
+                let sent = tokio::time::timeout(cfg.write_timeout, async {
+                    for f in pending.into_iter().filter(|f| f.audience.reaches(watcher)) {
+                        sink.feed(Message::Text(f.text)).await?;
+                    }
+                    sink.flush().await
+                })
+                .await;
+                match sent {
+                    Ok(Ok(())) => {}
+                    Ok(Err(_)) => break,
+                    Err(_) => {
+                        hub.stats.dropped.fetch_add(1, Ordering::Relaxed);
+                        break;
+                    }
+                }
+            }
+            m = stream.next() => {
+                last_heard = Instant::now();
+                let text = match m {
+                    Some(Ok(Message::Text(t))) => t,
+                    Some(Ok(Message::Binary(_))) => {
+                        bye(&mut sink, close::UNSUPPORTED, "the channel speaks JSON text frames").await;
+                        break;
+                    }
+                    Some(Ok(Message::Ping(_) | Message::Pong(_))) => continue,
+                    Some(Ok(Message::Close(_))) | None => break,
+                    Some(Err(_)) => {
+                        // The only read error a live peer causes is a frame past the size limit.
+                        bye(&mut sink, close::TOO_BIG, "frame too large").await;
+                        break;
+                    }
+                };
+                let frame = match parse_client(text.as_str()) {
+                    Ok(f) => f,
+                    Err(r) => {
+                        bye(&mut sink, r.code, r.reason).await;
+                        break;
+                    }
+                };
+                let Some(caller) = viewer.caller.as_ref() else {
+                    let _ = sink.send(reply("error", "sign_in_required", "sign in (a live ticket) to comment or like")).await;
+                    continue;
+                };
+                let now = hub.elapsed();
+                let like = matches!(frame, ClientFrame::Like(_));
+                let allowed = if like { likes.take(now) } else { comments.take(now) };
+                if !allowed || !hub.account_allows(caller.account.id, like) {
+                    strikes += 1;
+                    if strikes > cfg.strikes {
+                        bye(&mut sink, close::POLICY, "rate limit passed again and again").await;
+                        break;
+                    }
+                    let _ = sink.send(reply("error", "rate_limited", "slow down")).await;
+                    continue;
+                }
+                let answer = match frame {
+                    ClientFrame::Comment(text) => match crate::api::chat::comment(&state, caller, &show, &text).await {
+                        // A shown comment comes back through the room like everyone's; a hidden
+                        // one reaches its author (and the staff) as `comment_hidden`.
+                        Ok(_) => None,
+                        Err(e) => Some(reply("error", e.code, e.detail)),
+                    },
+                    ClientFrame::Like(n) => {
+                        match state.store.add_likes(show.id, caller.account.id, n, state.clock.now()).await {
+                            Ok(_) => {
+                                hub.touch(show.id);
+                                None
+                            }
+                            Err(e) => Some(reply("error", "unavailable", e.to_string())),
+                        }
+                    }
+                };
+                if let Some(a) = answer {
+                    let _ = sink.send(a).await;
+                }
+            }
+            _ = heartbeat.tick() => {
+                if last_heard.elapsed() > cfg.idle {
+                    bye(&mut sink, close::GOING_AWAY, "idle timeout").await;
+                    break;
+                }
+                if sink.send(Message::Ping(Default::default())).await.is_err() {
+                    break;
+                }
+            }
+        }
+    }
+    leave(&state, &room);
+}
+
+fn leave(state: &AppState, room: &Room) {
+    room.leave();
+    state.live.stats.connections.fetch_sub(1, Ordering::Relaxed);
+    state.live.close_if_empty(room.show());
+}
