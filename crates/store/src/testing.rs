@@ -52,6 +52,21 @@ pub fn pg_url() -> Option<String> {
     }
 }
 
+/// The NATS server for tests (`CLEARCAST_TEST_NATS_URL`), or `None` (a failure under
+/// `CLEARCAST_REQUIRE_SERVICES=1`).
+pub fn nats_url() -> Option<String> {
+    match std::env::var("CLEARCAST_TEST_NATS_URL") {
+        Ok(u) if !u.is_empty() => Some(u),
+        _ => {
+            if std::env::var(REQUIRE_VAR).as_deref() == Ok("1") {
+                panic!("{REQUIRE_VAR}=1 but CLEARCAST_TEST_NATS_URL is not set: NATS tests cannot be skipped");
+            }
+            eprintln!("note: CLEARCAST_TEST_NATS_URL is not set; skipping this NATS test");
+            None
+        }
+    }
+}
+
 /// Replaces the database name in a PostgreSQL URL.
 pub fn with_database(url: &str, db: &str) -> String {
     let (base, query) = match url.split_once('?') {

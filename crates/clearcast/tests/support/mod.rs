@@ -20,8 +20,13 @@ pub async fn open(db: &Option<String>, dir: &TempDir, key: &str) -> Arc<dyn Stor
 
 /// Starts `clearcast serve` on the same data; returns the process and its base URL.
 pub fn serve(db: &Option<String>, dir: &TempDir, key: &str) -> (Child, String) {
+    serve_with(db, dir, key, &[])
+}
+
+/// Starts `clearcast serve` with more arguments.
+pub fn serve_with(db: &Option<String>, dir: &TempDir, key: &str, more: &[&str]) -> (Child, String) {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_clearcast"));
-    cmd.args(["serve", "--listen", "127.0.0.1:0", "--data-dir"]).arg(&dir.path).args(["--id-key", key]);
+    cmd.args(["serve", "--listen", "127.0.0.1:0", "--data-dir"]).arg(&dir.path).args(["--id-key", key]).args(more);
     if let Some(url) = db {
         cmd.args(["--database-url", url]);
     }
