@@ -299,8 +299,111 @@ async fn a_seller_is_paid_out_what_it_is_owed_after_its_debts() {
     let debt = json!({"transfers": [{"id": "debt-hz-1", "debit": format!("receivable:{hz}"), "credit": "guarantee_pool",
                                      "amount": 30, "kind": "shortfall"}]});
     assert_eq!(app.post("/api/v1/ledger/transfers", Some(&op), debt).await.status, 201);
+    let left = owed_to_seller - 100;
+    let (st, b) = pay(haowu.clone(), json!({"party_id": hz, "amount": left - 30 + 1}), Some("w-x")).await;
+    assert_eq!((st, s(&b["code"])), (409, "insufficient_funds".into()), "{b}");
+    assert!(s(&b["detail"]).contains("30 fen of it pays the party's debt first"), "{b}");
+    assert_eq!(balance(&app, &op, &format!("receivable:{hz}")).await, -30, "a refused payout moves nothing");
+    assert_eq!(balance(&app, &op, &payable).await, left);
     let (st, b) = pay(haowu.clone(), json!({"party_id": hz, "amount": 50}), Some("w-2")).await;
     assert_eq!((st, b["settled"]["amount"].as_i64(), b["owed"].as_i64()), (201, Some(30), Some(0)), "{b}");
     assert_eq!(b["balance"].as_i64(), Some(owed_to_seller - 100 - 30 - 50));
     assert_eq!(balance(&app, &op, &format!("receivable:{hz}")).await, 0);
+    let (st, again) = pay(haowu.clone(), json!({"party_id": hz, "amount": 50}), Some("w-2")).await;
+    assert_eq!((st, again["transfer"]["id"].clone()), (200, b["transfer"]["id"].clone()), "a retry replays");
+
+    // The seller takes everything out; then the buyer's complaint is upheld. The refund of a
+    // settled sale comes back from the payable as far as it holds; the rest the seller owes.
+    let rest = balance(&app, &op, &payable).await;
+    let (st, _) = pay(haowu.clone(), json!({"party_id": hz, "amount": rest}), None).await;
+    assert_eq!(st, 201);
+    let c = app
+        .post(
+            "/api/v1/complaints",
+            Some(&consumer),
+            json!({"order_id": order, "category": "quality", "description": "坏了"}),
+        )
+        .await;
+    assert_eq!(c.status, 201, "{}", c.body);
+    let cid = s(&c.body["id"]);
+    app.post(&format!("/api/v1/complaints/{cid}/response"), Some(&haowu), json!({"text": "抱歉"})).await;
+    app.post(&format!("/api/v1/complaints/{cid}/review"), Some(&op), json!({})).await;
+    let d = app
+        .post(
+            &format!("/api/v1/complaints/{cid}/adjudicate"),
+            Some(&op),
+            json!({"upheld": true, "reason": "质量问题", "liability": {"merchant_bps": 10000, "room_operator_bps": 0, "platform_bps": 0}}),
+        )
+        .await;
+    assert_eq!((d.status, s(&d.body["status"])), (200, "compensated".into()), "{}", d.body);
+    assert_eq!(app.get(&format!("/api/v1/orders/{order}"), Some(&consumer)).await.body["status"], "refunded");
+    assert_eq!(balance(&app, &op, &payable).await, 0);
+    assert!(balance(&app, &op, &format!("receivable:{hz}")).await <= -owed_to_seller, "the paid-out sale is owed back");
+}
+
+#[tokio::test]
+async fn complaint_lists_page_and_a_room_cannot_be_liable_for_a_sale_outside_a_show() {
+    let app = TestApp::spawn_demo().await;
+    let op = app.login("operator", "operator-demo-pass").await;
+    let consumer = app.login("consumer", "consumer-demo-pass").await;
+    let youxuan = app.login("youxuan", "merchant-demo-pass").await;
+    let mut ids = Vec::new();
+    for _ in 0..3 {
+        let order = paid_order(&app, &consumer, "AI 数字人夜场").await;
+        let c = app
+            .post(
+                "/api/v1/complaints",
+                Some(&consumer),
+                json!({"order_id": order, "category": "service", "description": "慢"}),
+            )
+            .await;
+        ids.push(s(&c.body["id"]));
+    }
+    let first = app.get("/api/v1/complaints?limit=2", Some(&op)).await;
+    assert_eq!(first.status, 200, "{}", first.body);
+    let page: Vec<String> = first.body["items"].as_array().unwrap().iter().map(|c| s(&c["id"])).collect();
+    assert_eq!(page, ids[..2]);
+    let next =
+        app.get(&format!("/api/v1/complaints?limit=2&cursor={}", s(&first.body["next_cursor"])), Some(&op)).await;
+    let rest: Vec<String> = next.body["items"].as_array().unwrap().iter().map(|c| s(&c["id"])).collect();
+    assert_eq!((rest, next.body["next_cursor"].clone()), (ids[2..].to_vec(), Value::Null));
+    assert_eq!(app.get("/api/v1/complaints?limit=0", Some(&op)).await.field(), "limit");
+    assert_eq!(app.get("/api/v1/complaints?cursor=nonsense", Some(&op)).await.field(), "cursor");
+
+    // An order outside any show: the room has no part in it.
+    let show = live_show(&app, "AI 数字人夜场").await;
+    let body = json!({"product_id": show["pinned"]["product_id"], "quantity": 1,
+                      "shipping": {"name": "张三", "phone": "13800000000", "address": "北京市朝阳区"}});
+    let o = app.post("/api/v1/orders", Some(&consumer), body).await;
+    assert_eq!(o.status, 201, "{}", o.body);
+    let order = s(&o.body["id"]);
+    assert_eq!(app.post(&format!("/api/v1/orders/{order}/pay"), Some(&consumer), json!({})).await.status, 200);
+    let bad_url = app
+        .post(
+            "/api/v1/complaints",
+            Some(&consumer),
+            json!({"order_id": order, "category": "quality", "description": "坏", "evidence": ["http://"]}),
+        )
+        .await;
+    assert_eq!(bad_url.field(), "evidence[0]", "a URL names a host");
+    let id = under_review(
+        &app,
+        &consumer,
+        &youxuan,
+        &op,
+        json!({"order_id": order, "category": "quality", "description": "坏"}),
+    )
+    .await;
+    let c = app.get(&format!("/api/v1/complaints/{id}"), Some(&op)).await;
+    assert_eq!((c.body["room_operator"].clone(), c.body["response"]["late"].clone()), (Value::Null, json!(false)));
+    let r = app
+        .post(
+            &format!("/api/v1/complaints/{id}/adjudicate"),
+            Some(&op),
+            json!({"upheld": true, "reason": "x", "liability": {"merchant_bps": 0, "room_operator_bps": 10000, "platform_bps": 0}}),
+        )
+        .await;
+    assert_eq!((r.status, r.field()), (422, "liability.room_operator_bps"), "{}", r.body);
+    let twice = app.post(&format!("/api/v1/complaints/{id}/review"), Some(&op), json!({})).await;
+    assert!(!twice.body["detail"].as_str().unwrap().contains("still has time"), "{}", twice.body);
 }

@@ -164,6 +164,9 @@ pub struct Response {
     pub text: String,
     /// When.
     pub at: DateTime<Utc>,
+    /// Given after `respond_by` (kept: an answer does not erase that the clock ran out).
+    #[serde(default)]
+    pub late: bool,
 }
 
 /// An operator's decision.
@@ -229,8 +232,8 @@ pub struct Complaint {
     pub abuse_flags: Vec<AbuseFlag>,
     /// The ledger transfers that paid and recovered it.
     pub transfers: Vec<String>,
-    /// What was recovered from the liable parties' deposits (the rest of their share is owed as
-    /// receivables; the platform's own share is not recovered).
+    /// What the liable parties bear, fen: taken from their deposits, or owed as receivables until
+    /// they pay (net of what an appeal gave back; the platform's own share is not recovered).
     #[serde(default)]
     pub recovered: i64,
     /// Compensation paid to the consumer, fen (final: a later appeal by a liable party changes who
@@ -261,7 +264,7 @@ impl Complaint {
     /// The merchant responds.
     pub fn respond(&mut self, text: String, now: DateTime<Utc>) -> Result<(), ComplaintStateError> {
         self.need(&[ComplaintStatus::Filed], "respond")?;
-        self.response = Some(Response { text, at: now });
+        self.response = Some(Response { text, at: now, late: now > self.respond_by });
         self.status = ComplaintStatus::Responded;
         Ok(())
     }
@@ -272,10 +275,12 @@ impl Complaint {
             self.status = ComplaintStatus::UnderReview;
             return Ok(());
         }
-        self.need(
-            &[ComplaintStatus::Responded],
-            "start the review (the merchant has not responded and still has time)",
-        )?;
+        let action = if self.status == ComplaintStatus::Filed {
+            "start the review (the merchant has not responded and still has time)"
+        } else {
+            "start the review (only a responded complaint, or one whose response clock ran out, is taken up)"
+        };
+        self.need(&[ComplaintStatus::Responded], action)?;
         self.status = ComplaintStatus::UnderReview;
         Ok(())
     }
@@ -288,18 +293,21 @@ impl Complaint {
         Ok(())
     }
 
-    /// Records the money a decision moved: what the consumer was paid, what was recovered from
-    /// the liable parties' deposits (net of what an appeal gave back). An upheld decision with a
-    /// compensation is then `compensated` (even when it is nothing beyond a refund that already
-    /// came back with the order).
+    /// Records the money a decision moved: what the consumer was paid, and what the liable
+    /// parties bear (from their deposits or as debts, net of what an appeal gave back — a debt
+    /// settled later is still borne by the same party, so the figure never goes below zero). An
+    /// upheld decision with a compensation is then `compensated` (even when it is nothing beyond
+    /// a refund that already came back with the order).
     pub fn settle(&mut self, transfers: &[Transfer]) -> Result<(), ComplaintStateError> {
         self.need(&[ComplaintStatus::Upheld, ComplaintStatus::Rejected], "record the money of a decision")?;
-        let deposit = |k: AccountKind| matches!(k, AccountKind::MerchantDeposit | AccountKind::RoomOperatorDeposit);
+        let party = |k: AccountKind| {
+            matches!(k, AccountKind::MerchantDeposit | AccountKind::RoomOperatorDeposit | AccountKind::Receivable)
+        };
         for t in transfers {
             match t.kind {
                 TransferKind::Compensation => self.paid += t.amount,
-                TransferKind::Recovery if deposit(t.debit.kind) => self.recovered += t.amount,
-                TransferKind::Reversal if deposit(t.credit.kind) => self.recovered -= t.amount,
+                TransferKind::Recovery | TransferKind::Shortfall if party(t.debit.kind) => self.recovered += t.amount,
+                TransferKind::Reversal if party(t.credit.kind) => self.recovered -= t.amount,
                 _ => {}
             }
             self.transfers.push(t.id.to_string());

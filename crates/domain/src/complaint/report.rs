@@ -70,7 +70,8 @@ pub struct ReportRow {
     pub median_hours_to_decision: Option<f64>,
     /// Compensation paid to consumers, fen.
     pub compensation_paid: i64,
-    /// Recovered from liable parties' deposits, fen.
+    /// Recovered from the liable parties, fen: taken from their deposits or owed by them as
+    /// receivables (the platform's own share is not recovered).
     pub recovered: i64,
     /// recovered / compensation paid.
     pub recovered_share: Option<f64>,

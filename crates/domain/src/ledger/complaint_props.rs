@@ -187,6 +187,7 @@ proptest! {
             let (m, r, _) = l.map_or((0, 0, 0), |l| l.shares(paid));
             let (m, r) = if c.room_operator.is_some() { (m, r) } else { (m + r, 0) };
             prop_assert_eq!(burden(super::Owner::Merchant(c.merchant)), m, "the seller's share");
+            prop_assert_eq!(c.recovered, m + r, "what the parties bear, never below zero");
             prop_assert_eq!(burden(super::Owner::RoomOperator(w.room)) * i64::from(c.room_operator.is_some()), r);
         }
     }

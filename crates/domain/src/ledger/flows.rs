@@ -65,24 +65,54 @@ fn paid(o: &Order) -> Vec<Transfer> {
     tr(o, "paid", cash, escrow, o.total.minor, TransferKind::Payment).into_iter().collect()
 }
 
-fn settle_legs(o: &Order, room: Option<RoomOperatorId>, fee_bps: u32, undo: bool) -> Vec<Transfer> {
+/// What the seller's and the room's payable accounts hold now (a settled sale may have been paid
+/// out since).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Payables {
+    /// The merchant's payable.
+    pub merchant: i64,
+    /// The room operator's payable.
+    pub room: i64,
+}
+
+fn settle_legs(o: &Order, room: Option<RoomOperatorId>, fee_bps: u32, undo: Option<Payables>) -> Vec<Transfer> {
     let escrow = AccountCode::platform(AccountKind::Escrow);
     // Without a room (an order outside a show) there is no commission.
     let s = split(o.total.minor, if room.is_some() { o.commission_bps } else { 0 }, fee_bps);
-    let mut legs = vec![("merchant", AccountCode::merchant(AccountKind::MerchantPayable, o.merchant), s.merchant)];
+    let m = |k| AccountCode::merchant(k, o.merchant);
+    let mut legs = vec![("merchant", m(AccountKind::MerchantPayable), m(AccountKind::Receivable), s.merchant)];
     if let Some(r) = room {
-        legs.push(("room", AccountCode::room(AccountKind::RoomOperatorPayable, r), s.room));
+        let a = |k| AccountCode::room(k, r);
+        legs.push(("room", a(AccountKind::RoomOperatorPayable), a(AccountKind::Receivable), s.room));
     }
-    legs.push(("fee", AccountCode::platform(AccountKind::PlatformRevenue), s.fee));
-    legs.into_iter()
-        .filter_map(|(leg, to, amount)| {
-            if undo {
-                tr(o, &format!("unsettle:{leg}"), to, escrow, amount, TransferKind::Refund)
-            } else {
-                tr(o, &format!("settle:{leg}"), escrow, to, amount, TransferKind::Settlement)
+    let revenue = AccountCode::platform(AccountKind::PlatformRevenue);
+    legs.push(("fee", revenue, revenue, s.fee));
+    let mut out = Vec::new();
+    for (leg, to, owes, amount) in legs {
+        match undo {
+            None => out.extend(tr(o, &format!("settle:{leg}"), escrow, to, amount, TransferKind::Settlement)),
+            Some(p) => {
+                // What was paid out since cannot come back from the payable: the party owes it
+                // (its receivable), and the buyer is refunded all the same.
+                let held = match leg {
+                    "merchant" => p.merchant,
+                    "room" => p.room,
+                    _ => amount,
+                };
+                let back = amount.min(held.max(0));
+                out.extend(tr(o, &format!("unsettle:{leg}"), to, escrow, back, TransferKind::Refund));
+                out.extend(tr(
+                    o,
+                    &format!("unsettle:{leg}:owed"),
+                    owes,
+                    escrow,
+                    amount - back,
+                    TransferKind::Shortfall,
+                ));
             }
-        })
-        .collect()
+        }
+    }
+    out
 }
 
 fn refund(o: &Order) -> Vec<Transfer> {
@@ -92,19 +122,26 @@ fn refund(o: &Order) -> Vec<Transfer> {
 }
 
 /// The batches a transition from `from` to the order's current state posts (empty: no money
-/// moves). `room` is the show's room operator, if the order was placed in a show.
-pub fn order_flows(o: &Order, from: OrderStatus, room: Option<RoomOperatorId>, fee_bps: u32) -> Vec<Vec<Transfer>> {
+/// moves). `room` is the show's room operator, if the order was placed in a show; `payables` what
+/// the seller's and room's payables hold now (read only by a refund after completion).
+pub fn order_flows(
+    o: &Order,
+    from: OrderStatus,
+    room: Option<RoomOperatorId>,
+    fee_bps: u32,
+    payables: Payables,
+) -> Vec<Vec<Transfer>> {
     use OrderStatus::*;
     let batches = match (from, o.status) {
         (Placed, Paid) => vec![paid(o)],
-        (_, Completed) => vec![paid(o), settle_legs(o, room, fee_bps, false)],
+        (_, Completed) => vec![paid(o), settle_legs(o, room, fee_bps, None)],
         (Paid, Cancelled) | (Paid, Refunded) | (Delivered, Refunded) | (Shipped, Refunded) => {
             vec![paid(o), refund(o)]
         }
         (Completed, Refunded) => {
-            let mut back = settle_legs(o, room, fee_bps, true);
+            let mut back = settle_legs(o, room, fee_bps, Some(payables));
             back.extend(refund(o));
-            vec![paid(o), settle_legs(o, room, fee_bps, false), back]
+            vec![paid(o), settle_legs(o, room, fee_bps, None), back]
         }
         _ => vec![],
     };
@@ -398,7 +435,7 @@ mod tests {
         })
         .unwrap();
         c.settle(&ts).unwrap();
-        assert_eq!((c.paid, c.recovered, ledger.balance(&mr)), (50_000, 20_000, -30_000));
+        assert_eq!((c.paid, c.recovered, ledger.balance(&mr)), (50_000, 50_000, -30_000));
         // The seller appeals; the review puts 60% on the room. The seller's debt is forgiven first
         // (30,000 of its 20,000 + 30,000), nothing goes back to its deposit; the room pays 30,000.
         c.appeal(c.consumer, Appellant::Merchant, "s".into(), c.filed_at).unwrap();
@@ -446,27 +483,44 @@ mod tests {
             }
         };
         o.status = OrderStatus::Paid;
-        post(&mut l, order_flows(&o, OrderStatus::Placed, room, 200));
+        post(&mut l, order_flows(&o, OrderStatus::Placed, room, 200, Payables::default()));
         let escrow = AccountCode::platform(AccountKind::Escrow);
         assert_eq!(l.balance(&escrow), 12_345);
         o.status = OrderStatus::Completed;
-        post(&mut l, order_flows(&o, OrderStatus::Delivered, room, 200));
+        post(&mut l, order_flows(&o, OrderStatus::Delivered, room, 200, Payables::default()));
         assert_eq!(l.balance(&escrow), 0);
         let s = split(12_345, 1_500, 200);
         assert_eq!(l.balance(&AccountCode::merchant(AccountKind::MerchantPayable, o.merchant)), s.merchant);
         // Replaying the same step moves nothing.
-        post(&mut l, order_flows(&o, OrderStatus::Delivered, room, 200));
+        post(&mut l, order_flows(&o, OrderStatus::Delivered, room, 200, Payables::default()));
         assert_eq!(l.balance(&AccountCode::platform(AccountKind::PlatformRevenue)), s.fee);
+        // The seller took 5,000 of its payable out before the refund: that part it owes.
+        let mp = AccountCode::merchant(AccountKind::MerchantPayable, o.merchant);
+        let cash = AccountCode::platform(AccountKind::ExternalCash);
+        let out = Transfer {
+            id: TransferId::try_from("payout-1".to_string()).unwrap(),
+            debit: mp,
+            credit: cash,
+            amount: 5_000,
+            currency: crate::money::Currency::CNY,
+            kind: TransferKind::Payout,
+            reference: None,
+            at: o.updated_at,
+        };
+        l.post(vec![out]).unwrap();
+        let rp = AccountCode::room(AccountKind::RoomOperatorPayable, room.unwrap());
+        let held = Payables { merchant: l.balance(&mp), room: l.balance(&rp) };
         o.status = OrderStatus::Refunded;
-        post(&mut l, order_flows(&o, OrderStatus::Completed, room, 200));
+        post(&mut l, order_flows(&o, OrderStatus::Completed, room, 200, held));
+        assert_eq!(l.balance(&AccountCode::merchant(AccountKind::Receivable, o.merchant)), -5_000);
+        assert_eq!(l.balance(&cash), 5_000, "out: the seller's payout; the buyer got it all back (the seller owes it)");
         assert_eq!(l.balance(&AccountCode::merchant(AccountKind::MerchantPayable, o.merchant)), 0);
         assert_eq!(l.balance(&escrow), 0);
-        assert_eq!(l.balance(&AccountCode::platform(AccountKind::ExternalCash)), 0, "the buyer got it all back");
         assert_eq!(l.balances().values().sum::<i64>(), 0);
         // An order paid before the ledger existed still settles: the payment leg applies first.
         let mut legacy = crate::order::tests_support::sample_order(500, 0);
         legacy.status = OrderStatus::Completed;
-        post(&mut l, order_flows(&legacy, OrderStatus::Delivered, None, 200));
+        post(&mut l, order_flows(&legacy, OrderStatus::Delivered, None, 200, Payables::default()));
         assert_eq!(l.balance(&AccountCode::merchant(AccountKind::MerchantPayable, legacy.merchant)), 490);
     }
 

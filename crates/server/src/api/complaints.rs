@@ -86,7 +86,11 @@ pub(crate) fn text(field: &str, s: &str, max: usize) -> ApiResult<String> {
 /// spaces, markup — is refused, so a page showing the evidence can link it safely.
 fn evidence_item(field: &str, e: &str) -> ApiResult<String> {
     let e = text(field, e, 500)?;
-    let url = (e.starts_with("https://") || e.starts_with("http://"))
+    let host = e
+        .strip_prefix("https://")
+        .or_else(|| e.strip_prefix("http://"))
+        .and_then(|rest| rest.split(['/', '?', '#']).next());
+    let url = host.is_some_and(|h| !h.is_empty())
         && !e.chars().any(|c| c.is_whitespace() || matches!(c, '<' | '>' | '"' | '\'' | '`'));
     let id = e.chars().all(|c| c.is_ascii_alphanumeric() || "-_:.#".contains(c));
     if url || id {
@@ -326,6 +330,10 @@ pub struct ComplaintQuery {
     pub overdue: Option<bool>,
     /// Only complaints flagged for possible abuse.
     pub flagged: Option<bool>,
+    /// The `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+    /// Page size, 1-200 (default 50).
+    pub limit: Option<u32>,
 }
 
 /// Complaints (each party its own; operators and regulators all), with overdue steps.
@@ -338,16 +346,26 @@ pub async fn list(
 ) -> ApiResult<Json<List<ComplaintView>>> {
     let mut f = scope(&state, &caller).await?;
     f.status = q.status;
+    let limit = q.limit.unwrap_or(50);
+    if !(1..=200).contains(&limit) {
+        return Err(ApiError::invalid("limit", "out_of_range", "limit is 1-200"));
+    }
+    let after: Option<ComplaintId> = q.cursor.as_deref().map(|c| parse_id("cursor", c)).transpose()?;
     let now = state.clock.now();
-    let items = all_of(&state, &f)
+    let mut items: Vec<ComplaintView> = all_of(&state, &f)
         .await?
         .into_iter()
         .filter(|c| f.room_operator.is_none_or(|r| c.room_operator == Some(r)))
+        .filter(|c| after.is_none_or(|a| c.id.to_string() > a.to_string()))
         .map(|c| view(c, now))
         .filter(|v| q.overdue != Some(true) || !v.overdue.is_empty())
         .filter(|v| q.flagged != Some(true) || !v.complaint.abuse_flags.is_empty())
+        .take(limit as usize + 1)
         .collect();
-    Ok(Json(List { items, next_cursor: None }))
+    let more = items.len() > limit as usize;
+    items.truncate(limit as usize);
+    let next_cursor = if more { items.last().map(|v| v.complaint.id.to_string()) } else { None };
+    Ok(Json(List { items, next_cursor }))
 }
 
 pub(crate) async fn load(state: &AppState, caller: &Caller, id: &str) -> ApiResult<Complaint> {

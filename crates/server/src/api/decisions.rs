@@ -100,6 +100,13 @@ pub async fn adjudicate(
         ));
     }
     let liability = liability_of(&input)?;
+    if c.room_operator.is_none() && liability.is_some_and(|l| l.room_operator_bps > 0) {
+        return Err(ApiError::invalid(
+            "liability.room_operator_bps",
+            "no_room",
+            "the goods were not sold in a show: there is no room operator to hold liable",
+        ));
+    }
     // A first upheld decision refunds the order; after an appeal the order was refunded already.
     let refunded = if input.upheld && c.paid_total() == 0 { refund_order(&state, &caller, &c).await? } else { true };
     let comp = c.compensation_due(input.upheld, refunded);

@@ -353,7 +353,17 @@ pub(crate) async fn money_for(
         Some(s) => state.store.get_show(s).await?.map(|s| s.room_operator),
         None => None,
     };
-    Ok(clearcast_domain::ledger::flows::order_flows(order, from, room, state.policy.platform_fee_bps))
+    use clearcast_domain::ledger::{AccountCode, AccountKind};
+    // A refund after completion takes the settlement back from the payables as far as they hold.
+    let mut held = clearcast_domain::ledger::flows::Payables::default();
+    if order.status == clearcast_domain::order::OrderStatus::Refunded {
+        held.merchant =
+            state.store.ledger_balance(&AccountCode::merchant(AccountKind::MerchantPayable, order.merchant)).await?;
+        if let Some(r) = room {
+            held.room = state.store.ledger_balance(&AccountCode::room(AccountKind::RoomOperatorPayable, r)).await?;
+        }
+    }
+    Ok(clearcast_domain::ledger::flows::order_flows(order, from, room, state.policy.platform_fee_bps, held))
 }
 
 #[allow(clippy::too_many_arguments)] // one place that checks every transition the same way

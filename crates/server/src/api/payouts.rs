@@ -3,19 +3,20 @@
 //!
 //! Choice where the issue is silent: what the platform owes a party first pays what the party
 //! owes the platform (a receivable from a compensation its deposit could not cover, CPL Art. 44);
-//! the payout comes from what is left, and asking for more is refused with the figures. Deposits
+//! the payout comes from what is left, in the same all-or-nothing batch, and asking for more is
+//! refused with the figures (nothing moves then). Deposits
 //! are not paid out here: they back the selling threshold (E-commerce Law Art. 58).
 
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::Json;
 use clearcast_domain::account::Role;
-use clearcast_domain::ledger::{AccountCode, AccountKind, Transfer, TransferKind};
+use clearcast_domain::ledger::{AccountCode, AccountKind, LedgerError, Posted, Transfer, TransferId, TransferKind};
 use clearcast_domain::money::Currency;
 use serde::{Deserialize, Serialize};
 
 use crate::api::entry_by;
-use crate::api::ledger::{party_account, post, settle_from, transfer_key};
+use crate::api::ledger::{ledger_error, party_account, transfer_key};
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::ApiJson;
@@ -69,14 +70,12 @@ pub async fn payout(
     }
     let id = transfer_key("pay", &caller, &headers)?;
     let now = state.clock.now();
-    let audit = |action: &'static str, t: &Transfer| {
-        entry_by(&caller, now, action, &input.party_id, serde_json::json!({"transfer": t.id, "amount": t.amount}))
-    };
-    let settled = settle_from(&state, code, "pay:settle").await?;
-    if let Some(t) = &settled {
-        state.store.audit_append(audit("payout.debt_settled", t)).await?;
-    }
-    let t = Transfer {
+    let receivable = AccountCode { kind: AccountKind::Receivable, owner: code.owner };
+    let (have, owes) = (state.store.ledger_balance(&code).await?, state.store.ledger_balance(&receivable).await?);
+    // The debt is paid in the same batch as the payout: both or neither.
+    let settle_id = TransferId::try_from(format!("{id}:s")).map_err(ApiError::internal)?;
+    let settle = clearcast_domain::ledger::flows::settle_debt(settle_id, code, have, receivable, owes, now);
+    let payout = Transfer {
         id,
         debit: code,
         credit: AccountCode::platform(AccountKind::ExternalCash),
@@ -86,12 +85,45 @@ pub async fn payout(
         reference: Some(format!("payout to {}", input.party_id)),
         at: now,
     };
-    let (status, view) = post(&state, vec![t]).await?;
-    let transfer = view.transfers.into_iter().next().ok_or_else(|| ApiError::internal("a posted payout vanished"))?;
+    let first_debt = settle.as_ref().map_or(0, |t| t.amount);
+    let mut batch: Vec<Transfer> = settle.into_iter().collect();
+    batch.push(payout.clone());
+    let posted = match state.store.post_transfers(batch).await? {
+        Ok(p) => p,
+        // A retry of a payout made when the debt stood otherwise: the payout alone replays.
+        Err(LedgerError::PartlyReplayed(..) | LedgerError::IdReused(_)) if first_debt > 0 => {
+            state.store.post_transfers(vec![payout]).await?.map_err(ledger_error)?
+        }
+        Err(LedgerError::Insufficient { .. }) => {
+            return Err(ApiError::new(
+                StatusCode::CONFLICT,
+                "insufficient_funds",
+                format!(
+                    "the payable holds {have} fen; {first_debt} fen of it pays the party's debt first; at most {} fen can be paid out",
+                    have - first_debt
+                ),
+            ))
+        }
+        Err(e) => return Err(ledger_error(e)),
+    };
+    let (status, moved) = match posted {
+        Posted::Applied(v) => (StatusCode::CREATED, v),
+        Posted::Replayed(v) => (StatusCode::OK, v),
+    };
+    let settled = moved.iter().find(|t| t.kind == TransferKind::Recovery).cloned();
+    let transfer = moved
+        .into_iter()
+        .find(|t| t.kind == TransferKind::Payout)
+        .ok_or_else(|| ApiError::internal("a posted payout vanished"))?;
     if status == StatusCode::CREATED {
+        let audit = |action: &'static str, t: &Transfer| {
+            entry_by(&caller, now, action, &input.party_id, serde_json::json!({"transfer": t.id, "amount": t.amount}))
+        };
+        if let Some(t) = &settled {
+            state.store.audit_append(audit("payout.debt_settled", t)).await?;
+        }
         state.store.audit_append(audit("payout.paid", &transfer)).await?;
     }
-    let receivable = AccountCode { kind: AccountKind::Receivable, owner: code.owner };
     let owed = state.store.ledger_balance(&receivable).await?.saturating_neg().max(0);
     let balance = state.store.ledger_balance(&code).await?;
     Ok((status, Json(PayoutView { transfer, account: code, balance, settled, owed })))
