@@ -475,7 +475,8 @@ mod tests {
     #[test]
     fn an_order_pays_settles_and_refunds_through_escrow_and_replays_cleanly() {
         let mut o = crate::order::tests_support::sample_order(12_345, 1_500);
-        let room = Some(RoomOperatorId::generate());
+        let room_id = RoomOperatorId::generate();
+        let room = Some(room_id);
         let mut l = Ledger::default();
         let post = |l: &mut Ledger, bs: Vec<Vec<Transfer>>| {
             for b in bs {
@@ -508,7 +509,7 @@ mod tests {
             at: o.updated_at,
         };
         l.post(vec![out]).unwrap();
-        let rp = AccountCode::room(AccountKind::RoomOperatorPayable, room.unwrap());
+        let rp = AccountCode::room(AccountKind::RoomOperatorPayable, room_id);
         let held = Payables { merchant: l.balance(&mp), room: l.balance(&rp) };
         o.status = OrderStatus::Refunded;
         post(&mut l, order_flows(&o, OrderStatus::Completed, room, 200, held));
