@@ -3,6 +3,7 @@
 
 mod bench;
 mod bench_compliance;
+mod bench_fanout;
 mod bench_feed;
 mod bench_ledger;
 mod compliance;
@@ -64,6 +65,11 @@ enum BenchCommand {
     Feed(bench_feed::FeedBenchArgs),
     /// Ledger transfers per second through the store, group commit against one transaction each.
     Ledger(bench_ledger::LedgerBenchArgs),
+    /// The live channel's fan-out to 10,000 viewers of one show, against a socket.io peer.
+    Fanout(bench_fanout::FanoutBenchArgs),
+    /// The load client `bench fanout` runs in a separate process.
+    #[command(hide = true)]
+    FanoutClient(bench_fanout::FanoutClientArgs),
 }
 
 #[derive(Subcommand)]
@@ -154,6 +160,8 @@ async fn main() -> Result<()> {
         Command::Bench { command: BenchCommand::Compliance(args) } => bench_compliance::run(args),
         Command::Bench { command: BenchCommand::Feed(args) } => bench_feed::run(args),
         Command::Bench { command: BenchCommand::Ledger(args) } => bench_ledger::run(args).await,
+        Command::Bench { command: BenchCommand::Fanout(args) } => bench_fanout::run(args).await,
+        Command::Bench { command: BenchCommand::FanoutClient(args) } => bench_fanout::client(args).await,
         Command::Compliance { command } => compliance::run(command),
         Command::Records { command: RecordsCommand::Archive { before, out, policy, store } } => {
             let out = out.unwrap_or_else(|| store.data_dir.join(format!("archive-{before}.jsonl")));
@@ -290,6 +298,12 @@ async fn serve(args: ServeArgs) -> Result<()> {
     }
     out.flush()?;
     let app = clearcast_server::build(state);
+    // Small writes (live-channel frames, API answers) go out at once rather than wait on Nagle.
+    let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
+        if let Err(e) = tcp.set_nodelay(true) {
+            tracing::debug!(error = %e, "TCP_NODELAY not set");
+        }
+    });
     axum::serve(listener, app).with_graceful_shutdown(shutdown()).await?;
     Ok(())
 }

@@ -33,6 +33,9 @@ pub enum Kind {
     Measure,
     /// The show ended.
     Ended,
+    /// A notice from the platform to the show's viewers (a consumer-protection reminder, a
+    /// review in progress).
+    Notice,
 }
 
 impl Kind {
@@ -48,6 +51,7 @@ impl Kind {
             Kind::Warning => "warning",
             Kind::Measure => "measure",
             Kind::Ended => "ended",
+            Kind::Notice => "notice",
         }
     }
 }
@@ -149,7 +153,7 @@ impl RoomState {
                     }
                 }
             }
-            Kind::Snapshot | Kind::Comment | Kind::CommentHidden | Kind::Warning => {}
+            Kind::Snapshot | Kind::Comment | Kind::CommentHidden | Kind::Warning | Kind::Notice => {}
         }
     }
 

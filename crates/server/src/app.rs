@@ -183,6 +183,7 @@ pub fn api_router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(payouts::payout))
         .routes(routes!(live::ticket))
         .routes(routes!(live::channel))
+        .routes(routes!(live::notice))
         .routes(routes!(complaints::file, complaints::list))
         .routes(routes!(complaints::get))
         .routes(routes!(complaints::respond))

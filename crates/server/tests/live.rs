@@ -317,8 +317,12 @@ async fn warnings_reach_only_the_shows_staff_and_a_suspension_everyone() {
 
 #[tokio::test]
 async fn a_lagging_viewer_is_resynced_and_never_slows_the_others() {
-    let cfg =
-        clearcast_server::live::LiveConfig { queue: 8, write_timeout: Duration::from_secs(60), ..Default::default() };
+    let cfg = clearcast_server::live::LiveConfig {
+        queue: 8,
+        batch: Duration::from_millis(1),
+        write_timeout: Duration::from_secs(60),
+        ..Default::default()
+    };
     let app = TestApp::spawn_demo_live(cfg).await;
     let sh = show(&app, "双十二好物节").await;
     let id: clearcast_domain::ids::ShowId = s(&sh["id"]).parse().unwrap();

@@ -18,7 +18,7 @@ use serde::{Deserialize, Serialize};
 use crate::api::shows;
 use crate::auth::{new_token, token_hash, Caller, MaybeCaller};
 use crate::error::{ApiError, ApiResult};
-use crate::extract::ApiQuery;
+use crate::extract::{ApiJson, ApiQuery};
 use crate::live::socket::{serve, Viewer};
 use crate::state::AppState;
 
@@ -51,6 +51,53 @@ pub async fn ticket(
     state.store.insert_live_ticket(&token_hash(&ticket), caller.account.id, show.id, expires_at).await?;
     let url = format!("/api/v1/shows/{}/live?ticket={ticket}", show.id);
     Ok((StatusCode::CREATED, Json(TicketView { ticket, expires_at, url })))
+}
+
+/// A notice.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NoticeInput {
+    /// 1-500 characters.
+    pub text: String,
+}
+
+/// The notice as sent.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct NoticeView {
+    /// The show.
+    pub show_id: String,
+    /// What was said.
+    pub text: String,
+    /// When.
+    pub at: DateTime<Utc>,
+}
+
+/// Send a notice to every viewer of a live show (operators): a consumer-protection reminder, a
+/// review in progress. Recorded on the show's record stream; viewers get a `notice` frame.
+#[utoipa::path(post, path = "/api/v1/shows/{id}/notices", tag = "live", params(("id" = String, Path)), request_body = NoticeInput,
+    security(("bearer" = [])), responses((status = 201, body = NoticeView), (status = 403, body = crate::error::Problem),
+    (status = 404, body = crate::error::Problem), (status = 409, body = crate::error::Problem), (status = 422, body = crate::error::Problem)))]
+pub async fn notice(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    ApiJson(input): ApiJson<NoticeInput>,
+) -> ApiResult<(StatusCode, Json<NoticeView>)> {
+    caller.require(&[Role::Operator], "send notices to a show's viewers")?;
+    let show = shows::load(&state, &id).await?;
+    if show.status != clearcast_domain::show::ShowStatus::Live {
+        return Err(ApiError::new(StatusCode::CONFLICT, "show_not_live", "notices go to a live show's viewers"));
+    }
+    let text = input.text.trim();
+    if text.is_empty() || text.chars().count() > 500 || text.chars().any(char::is_control) {
+        return Err(ApiError::invalid("text", "out_of_range", "1-500 characters, no control characters"));
+    }
+    let now = state.clock.now();
+    let record = crate::api::entry_by(&caller, now, "live.notice", show.id, serde_json::json!({"text": text}));
+    state.store.audit_append(record).await?;
+    let body = serde_json::json!({"text": text, "at": now});
+    state.live.publish(show.id, clearcast_domain::live::Event::all(clearcast_domain::live::Kind::Notice, body));
+    Ok((StatusCode::CREATED, Json(NoticeView { show_id: show.id.to_string(), text: text.to_string(), at: now })))
 }
 
 /// Query of the channel.
@@ -135,6 +182,11 @@ pub async fn channel(
     let room = room(&state, &show).await?;
     // Frames past the limit are refused by the socket itself; a little headroom lets the channel
     // answer frames just over it with a clear 1009 of its own.
-    let ws = ws.max_message_size(MAX_CLIENT_FRAME * 16).max_frame_size(MAX_CLIENT_FRAME * 16);
+    // Small buffers: a viewer mostly listens, and memory per idle viewer is what limits a node.
+    let ws = ws
+        .max_message_size(MAX_CLIENT_FRAME * 16)
+        .max_frame_size(MAX_CLIENT_FRAME * 16)
+        .read_buffer_size(4096)
+        .write_buffer_size(0);
     Ok(ws.on_upgrade(move |socket| serve(socket, state, show, room, Viewer { caller, staff })))
 }

@@ -2,9 +2,10 @@
 //! snapshots), its event sequence and a broadcast of framed events.
 //!
 //! Every event is numbered and serialized once, in the room, and the same bytes go to every
-//! connection (a cheap reference-counted clone). The broadcast is a bounded ring shared by all
-//! the room's connections: a connection that falls more than `queue` events behind does not hold
-//! anyone up — it is told it lagged, gets a fresh `snapshot` and continues (counters are state,
+//! connection (a cheap reference-counted clone). Events are gathered for `batch` (40 ms) and sent
+//! as one bundle, which each connection writes with one flush. The broadcast is a bounded ring
+//! shared by all the room's connections: a connection that falls more than `queue` bundles
+//! behind does not hold anyone up — it is told it lagged, gets a fresh `snapshot` and continues (counters are state,
 //! not history). With a relay (NATS, several nodes) events go out through the relay and come back
 //! numbered by the JetStream stream, so every node delivers the same `seq` for the same event.
 //!
@@ -26,13 +27,16 @@ use clearcast_domain::rate::TokenBucket;
 use clearcast_store::Store;
 use serde_json::json;
 
-pub use room::{Frame, Room};
+pub use room::{Bundle, Frame, Room};
 
 /// Tunables of the live channel.
 #[derive(Debug, Clone)]
 pub struct LiveConfig {
-    /// Events a connection may fall behind before it is resynced.
+    /// Bundles a connection may fall behind before it is resynced.
     pub queue: usize,
+    /// How long a room gathers events before it sends them as one bundle (every connection then
+    /// writes them with one system call).
+    pub batch: Duration,
     /// How often the server pings.
     pub heartbeat: Duration,
     /// A connection silent this long (no frame, no pong) is closed.
@@ -52,7 +56,8 @@ pub struct LiveConfig {
 impl Default for LiveConfig {
     fn default() -> Self {
         Self {
-            queue: 1024,
+            queue: 64,
+            batch: Duration::from_millis(40),
             heartbeat: Duration::from_secs(20),
             idle: Duration::from_secs(60),
             write_timeout: Duration::from_secs(10),
@@ -134,7 +139,10 @@ impl Hub {
     /// it meanwhile: then that one is kept).
     pub fn open_room(&self, show: ShowId, state: RoomState) -> Arc<Room> {
         let mut rooms = self.rooms.lock().unwrap_or_else(|e| e.into_inner());
-        rooms.entry(show).or_insert_with(|| Arc::new(Room::new(show, state, self.config.queue))).clone()
+        rooms
+            .entry(show)
+            .or_insert_with(|| Arc::new(Room::new(show, state, self.config.queue, self.config.batch)))
+            .clone()
     }
 
     /// Forgets a room nobody watches any more (its show's next viewer loads the state afresh).

@@ -1,8 +1,8 @@
 //! One live show's room on this node.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Mutex;
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use axum::extract::ws::Utf8Bytes;
 use clearcast_domain::ids::ShowId;
@@ -21,17 +21,23 @@ pub struct Frame {
     pub text: Utf8Bytes,
 }
 
+/// Frames sent together: every connection writes a bundle with one flush (one system call), so
+/// at a hundred events a second a viewer costs a few writes a second, not a hundred.
+pub type Bundle = Arc<Vec<Frame>>;
+
 struct Inner {
     seq: u64,
     state: RoomState,
+    pending: Vec<Frame>,
 }
 
 /// A room.
 pub struct Room {
     show: ShowId,
-    tx: broadcast::Sender<Frame>,
+    tx: broadcast::Sender<Bundle>,
     inner: Mutex<Inner>,
     watching: AtomicUsize,
+    batch: Duration,
 }
 
 /// Wall-clock milliseconds since the epoch (the `ts` of a frame: when the server sent it).
@@ -52,15 +58,17 @@ fn frame(kind: Kind, seq: u64, show: ShowId, body: &Map<String, Value>) -> Utf8B
 }
 
 impl Room {
-    /// A room holding `state`, whose connections may fall `queue` events behind.
-    pub fn new(show: ShowId, state: RoomState, queue: usize) -> Self {
+    /// A room holding `state`, whose connections may fall `queue` bundles behind, sending what
+    /// happened every `batch`.
+    pub fn new(show: ShowId, state: RoomState, queue: usize, batch: Duration) -> Self {
         let (tx, _) = broadcast::channel(queue.max(1));
-        Self { show, tx, inner: Mutex::new(Inner { seq: 0, state }), watching: AtomicUsize::new(0) }
+        let inner = Inner { seq: 0, state, pending: Vec::new() };
+        Self { show, tx, inner: Mutex::new(inner), watching: AtomicUsize::new(0), batch }
     }
 
-    /// Numbers (unless the relay did), applies and broadcasts an event. An event the relay
-    /// numbered at or below what this room has seen is a duplicate and is dropped.
-    pub fn deliver(&self, seq: Option<u64>, e: &Event) {
+    /// Numbers (unless the relay did), applies and queues an event for the next bundle. An event
+    /// the relay numbered at or below what this room has seen is a duplicate and is dropped.
+    pub fn deliver(self: &Arc<Self>, seq: Option<u64>, e: &Event) {
         let mut inner = self.inner.lock().unwrap_or_else(|p| p.into_inner());
         let seq = match seq {
             Some(s) if s <= inner.seq => return,
@@ -69,19 +77,40 @@ impl Room {
         };
         inner.seq = seq;
         inner.state.apply(e);
-        // Sent under the lock, so frames enter the ring in `seq` order and a joining connection's
-        // snapshot is exactly the state before the first frame it receives.
-        let _no_receivers_is_fine =
-            self.tx.send(Frame { seq, audience: e.audience, text: frame(e.kind, seq, self.show, &e.body) });
+        let first = inner.pending.is_empty();
+        inner.pending.push(Frame { seq, audience: e.audience, text: frame(e.kind, seq, self.show, &e.body) });
+        if first {
+            // One flush per batch window, scheduled only when something waits: an idle room
+            // costs nothing.
+            let room = Arc::downgrade(self);
+            let wait = self.batch;
+            tokio::spawn(async move {
+                tokio::time::sleep(wait).await;
+                if let Some(r) = room.upgrade() {
+                    r.flush();
+                }
+            });
+        }
     }
 
-    /// A snapshot of the room now and a subscription to everything after it.
-    pub fn join(&self) -> (Utf8Bytes, broadcast::Receiver<Frame>) {
+    fn flush(&self) {
+        let mut inner = self.inner.lock().unwrap_or_else(|p| p.into_inner());
+        if inner.pending.is_empty() {
+            return;
+        }
+        let bundle = Arc::new(std::mem::take(&mut inner.pending));
+        // Sent under the lock, so bundles enter the ring in `seq` order.
+        let _no_receivers_is_fine = self.tx.send(bundle);
+    }
+
+    /// A snapshot of the room now (its `seq`: the last event it reflects; frames at or below it
+    /// that arrive later are to be skipped) and a subscription to what follows.
+    pub fn join(&self) -> (u64, Utf8Bytes, broadcast::Receiver<Bundle>) {
         let inner = self.inner.lock().unwrap_or_else(|p| p.into_inner());
         let rx = self.tx.subscribe();
         let mut body = inner.state.body();
         body.insert("watching".into(), self.watching().into());
-        (frame(Kind::Snapshot, inner.seq, self.show, &body), rx)
+        (inner.seq, frame(Kind::Snapshot, inner.seq, self.show, &body), rx)
     }
 
     /// The show.

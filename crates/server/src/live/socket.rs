@@ -17,7 +17,7 @@ use futures_util::{SinkExt, StreamExt};
 use serde_json::json;
 use tokio::sync::broadcast::error::{RecvError, TryRecvError};
 
-use super::{Frame, Room};
+use super::{Bundle, Room};
 use crate::auth::Caller;
 use crate::state::AppState;
 
@@ -31,8 +31,8 @@ pub struct Viewer {
 
 type Sink = SplitSink<WebSocket, Message>;
 
-/// Most frames written before one flush.
-const BATCH: usize = 64;
+/// Most bundles written before one flush.
+const BATCH: usize = 16;
 
 async fn bye(sink: &mut Sink, code: u16, reason: &'static str) {
     let _gone_anyway =
@@ -50,7 +50,7 @@ pub async fn serve(ws: WebSocket, state: AppState, show: Show, room: Arc<Room>, 
     hub.stats.connections.fetch_add(1, Ordering::Relaxed);
     let watcher = Watcher { account: viewer.caller.as_ref().map(|c| c.account.id), staff: viewer.staff };
     let (mut sink, mut stream) = ws.split();
-    let (snapshot, mut rx) = room.join();
+    let (mut last, snapshot, mut rx) = room.join();
     let cfg = hub.config.clone();
     let mut heartbeat = tokio::time::interval(cfg.heartbeat);
     heartbeat.tick().await;
@@ -72,34 +72,43 @@ pub async fn serve(ws: WebSocket, state: AppState, show: Show, room: Arc<Room>, 
     loop {
         tokio::select! {
             r = rx.recv() => {
-                let mut pending: Vec<Frame> = Vec::new();
+                let mut bundles: Vec<Bundle> = Vec::new();
+                let mut resync = None;
                 match r {
-                    Ok(f) => pending.push(f),
-                    Err(RecvError::Lagged(_)) => {
-                        // Fell behind the ring: the state again, and on from there.
-                        hub.stats.resyncs.fetch_add(1, Ordering::Relaxed);
-                        let (snap, fresh) = room.join();
-                        rx = fresh;
-                        pending.push(Frame { seq: 0, audience: clearcast_domain::live::Audience::All, text: snap });
-                    }
+                    Ok(b) => bundles.push(b),
+                    Err(RecvError::Lagged(_)) => resync = Some(()),
                     Err(RecvError::Closed) => break,
                 }
-                while pending.len() < BATCH {
+                while resync.is_none() && bundles.len() < BATCH {
                     match rx.try_recv() {
-                        Ok(f) => pending.push(f),
-                        Err(TryRecvError::Lagged(_)) => {
-                            hub.stats.resyncs.fetch_add(1, Ordering::Relaxed);
-                            let (snap, fresh) = room.join();
-                            rx = fresh;
-                            pending.clear();
-                            pending.push(Frame { seq: 0, audience: clearcast_domain::live::Audience::All, text: snap });
-                        }
+                        Ok(b) => bundles.push(b),
+                        Err(TryRecvError::Lagged(_)) => resync = Some(()),
                         Err(_) => break,
                     }
                 }
+                let mut out: Vec<Utf8Bytes> = Vec::new();
+                if resync.is_some() {
+                    // Fell behind the ring: the state again, and on from there.
+                    hub.stats.resyncs.fetch_add(1, Ordering::Relaxed);
+                    let (seq, snap, fresh) = room.join();
+                    rx = fresh;
+                    last = seq;
+                    out.push(snap);
+                } else {
+                    for f in bundles.iter().flat_map(|b| b.iter()) {
+                        // A frame the snapshot already reflects, or not for this watcher.
+                        if f.seq > last && f.audience.reaches(watcher) {
+                            out.push(f.text.clone());
+                        }
+                        last = last.max(f.seq);
+                    }
+                }
+                if out.is_empty() {
+                    continue;
+                }
                 let sent = tokio::time::timeout(cfg.write_timeout, async {
-                    for f in pending.into_iter().filter(|f| f.audience.reaches(watcher)) {
-                        sink.feed(Message::Text(f.text)).await?;
+                    for t in out {
+                        sink.feed(Message::Text(t)).await?;
                     }
                     sink.flush().await
                 })
