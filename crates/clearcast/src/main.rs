@@ -113,6 +113,10 @@ struct ServeArgs {
     /// `nats://127.0.0.1:4222`; without it each node serves its own viewers only.
     #[arg(long, env = "CLEARCAST_NATS_URL")]
     nats_url: Option<String>,
+    /// Milliseconds a live room gathers events before sending them as one bundle (longer: fewer
+    /// writes per viewer, more delay).
+    #[arg(long, env = "CLEARCAST_LIVE_BATCH_MS", default_value_t = 10)]
+    live_batch_ms: u64,
     #[command(flatten)]
     store: StoreArgs,
 }
@@ -190,7 +194,12 @@ async fn state_with(
 }
 
 async fn serve(args: ServeArgs) -> Result<()> {
-    let state = state_with(&args.store, args.policy.as_deref(), args.checkout).await?;
+    let state = state_with(&args.store, args.policy.as_deref(), args.checkout).await?.with_live(
+        clearcast_server::live::LiveConfig {
+            batch: std::time::Duration::from_millis(args.live_batch_ms.clamp(1, 1000)),
+            ..Default::default()
+        },
+    );
     if let Some(path) = &args.rules {
         // A bad file stops the start with the rule and the line: better than supervising with
         // rules nobody chose.

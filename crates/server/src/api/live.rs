@@ -182,11 +182,12 @@ pub async fn channel(
     let room = room(&state, &show).await?;
     // Frames past the limit are refused by the socket itself; a little headroom lets the channel
     // answer frames just over it with a clear 1009 of its own.
-    // Small buffers: a viewer mostly listens, and memory per idle viewer is what limits a node.
+    // A small read buffer: a viewer mostly listens, and memory per idle viewer is what limits a
+    // node. Writes gather in the write buffer until the flush after each batch: one system call.
     let ws = ws
         .max_message_size(MAX_CLIENT_FRAME * 16)
         .max_frame_size(MAX_CLIENT_FRAME * 16)
         .read_buffer_size(4096)
-        .write_buffer_size(0);
+        .write_buffer_size(64 * 1024);
     Ok(ws.on_upgrade(move |socket| serve(socket, state, show, room, Viewer { caller, staff })))
 }

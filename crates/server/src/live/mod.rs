@@ -2,7 +2,7 @@
 //! snapshots), its event sequence and a broadcast of framed events.
 //!
 //! Every event is numbered and serialized once, in the room, and the same bytes go to every
-//! connection (a cheap reference-counted clone). Events are gathered for `batch` (40 ms) and sent
+//! connection (a cheap reference-counted clone). Events are gathered for `batch` (10 ms) and sent
 //! as one bundle, which each connection writes with one flush. The broadcast is a bounded ring
 //! shared by all the room's connections: a connection that falls more than `queue` bundles
 //! behind does not hold anyone up — it is told it lagged, gets a fresh `snapshot` and continues (counters are state,
@@ -57,7 +57,7 @@ impl Default for LiveConfig {
     fn default() -> Self {
         Self {
             queue: 64,
-            batch: Duration::from_millis(40),
+            batch: Duration::from_millis(10),
             heartbeat: Duration::from_secs(20),
             idle: Duration::from_secs(60),
             write_timeout: Duration::from_secs(10),
