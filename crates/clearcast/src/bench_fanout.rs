@@ -590,7 +590,7 @@ pub async fn client(args: FanoutClientArgs) -> Result<()> {
     tokio::task::block_in_place(|| std::io::stdin().read_line(&mut go))?;
     let http = reqwest::Client::builder().pool_max_idle_per_host(64).build()?;
     // Coarse at first, then 10% at a time, so the line is found within a tenth.
-    let mut rates = vec![5.0, 10.0, 20.0, 40.0];
+    let mut rates = vec![1.0, 2.0, 5.0, 10.0, 20.0, 40.0];
     while rates.len() < 40 {
         let next = (rates[rates.len() - 1] * 1.1f64).round();
         rates.push(next);

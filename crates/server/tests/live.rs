@@ -364,3 +364,43 @@ async fn a_lagging_viewer_is_resynced_and_never_slows_the_others() {
     assert!(resynced, "a fresh snapshot");
     assert!(app.state.live.stats.resyncs.load(std::sync::atomic::Ordering::Relaxed) >= 1);
 }
+
+#[tokio::test]
+async fn a_silent_viewer_is_closed_after_the_idle_timeout_and_a_live_one_is_kept() {
+    let cfg = clearcast_server::live::LiveConfig {
+        heartbeat: Duration::from_millis(100),
+        idle: Duration::from_millis(400),
+        ..Default::default()
+    };
+    let app = TestApp::spawn_demo_live(cfg).await;
+    let id = s(&show(&app, "双十二好物节").await["id"]);
+    let path = format!("/api/v1/shows/{id}/live");
+    let mut silent = connect(&app, &path).await;
+    let mut alive = connect(&app, &path).await;
+    assert_eq!(next(&mut alive, Duration::from_secs(5)).await.unwrap()["type"], "snapshot");
+    // The live viewer keeps reading (its client answers the pings); the silent one does not.
+    let started = Instant::now();
+    while started.elapsed() < Duration::from_millis(1200) {
+        let _ = next(&mut alive, Duration::from_millis(100)).await;
+    }
+    // The server closed the silent one (1001; reading it now may instead meet the broken pipe its
+    // queued pong replies run into) and keeps the live one.
+    assert_eq!(app.state.live.stats.connections.load(std::sync::atomic::Ordering::Relaxed), 1);
+    loop {
+        match tokio::time::timeout(Duration::from_secs(5), silent.next()).await.unwrap() {
+            Some(Ok(Message::Close(Some(f)))) => break assert_eq!(u16::from(f.code), 1001),
+            Some(Ok(Message::Text(_) | Message::Ping(_))) => continue,
+            Some(Err(_)) | None => break,
+            other => panic!("expected the end of the connection, got {other:?}"),
+        }
+    }
+    let op = app.login("operator", "operator-demo-pass").await;
+    let n = app.post(&format!("/api/v1/shows/{id}/notices"), Some(&op), json!({"text": "理性消费"})).await;
+    assert_eq!(n.status, 201, "{}", n.body);
+    let (notice, _) = until(&mut alive, "notice").await;
+    assert_eq!(notice["text"], "理性消费");
+    let consumer = app.login("consumer", "consumer-demo-pass").await;
+    let refused = app.post(&format!("/api/v1/shows/{id}/notices"), Some(&consumer), json!({"text": "x"})).await;
+    assert_eq!(refused.status, 403);
+    assert_eq!(app.post(&format!("/api/v1/shows/{id}/notices"), Some(&op), json!({"text": ""})).await.field(), "text");
+}
