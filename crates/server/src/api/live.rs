@@ -46,6 +46,13 @@ pub async fn ticket(
     Path(id): Path<String>,
 ) -> ApiResult<(StatusCode, Json<TicketView>)> {
     let show = shows::load(&state, &id).await?;
+    if show.status == clearcast_domain::show::ShowStatus::Ended {
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "show_ended",
+            "the show has ended; its replay is on the show page",
+        ));
+    }
     let ticket = new_token().replacen("cc_", "lt_", 1);
     let expires_at = state.clock.now() + Duration::seconds(TICKET_SECONDS);
     state.store.insert_live_ticket(&token_hash(&ticket), caller.account.id, show.id, expires_at).await?;

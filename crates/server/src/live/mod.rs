@@ -139,9 +139,13 @@ impl Hub {
     /// it meanwhile: then that one is kept).
     pub fn open_room(&self, show: ShowId, state: RoomState) -> Arc<Room> {
         let mut rooms = self.rooms.lock().unwrap_or_else(|e| e.into_inner());
+        // Numbers only grow per show: without a relay a new room starts from the clock (in
+        // microseconds), so a room made again after everyone left never repeats a number; with a
+        // relay the stream numbers the events.
+        let start = if self.relayed() { 0 } else { (room::now_ms() * 1000.0) as u64 };
         rooms
             .entry(show)
-            .or_insert_with(|| Arc::new(Room::new(show, state, self.config.queue, self.config.batch)))
+            .or_insert_with(|| Arc::new(Room::new(show, state, self.config.queue, self.config.batch, start)))
             .clone()
     }
 

@@ -60,9 +60,9 @@ fn frame(kind: Kind, seq: u64, show: ShowId, body: &Map<String, Value>) -> Utf8B
 impl Room {
     /// A room holding `state`, whose connections may fall `queue` bundles behind, sending what
     /// happened every `batch`.
-    pub fn new(show: ShowId, state: RoomState, queue: usize, batch: Duration) -> Self {
+    pub fn new(show: ShowId, state: RoomState, queue: usize, batch: Duration, start_seq: u64) -> Self {
         let (tx, _) = broadcast::channel(queue.max(1));
-        let inner = Inner { seq: 0, state, pending: Vec::new() };
+        let inner = Inner { seq: start_seq, state, pending: Vec::new() };
         Self { show, tx, inner: Mutex::new(inner), watching: AtomicUsize::new(0), batch }
     }
 

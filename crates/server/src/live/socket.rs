@@ -49,6 +49,16 @@ pub async fn serve(ws: WebSocket, state: AppState, show: Show, room: Arc<Room>, 
     room.enter();
     hub.stats.connections.fetch_add(1, Ordering::Relaxed);
     let watcher = Watcher { account: viewer.caller.as_ref().map(|c| c.account.id), staff: viewer.staff };
+    if let Some(c) = viewer.caller.as_ref() {
+        // A signed-in viewer watching counts as one (once per show), as `POST …/views` does.
+        if !viewer.staff && c.role() != clearcast_domain::account::Role::Regulator {
+            match state.store.record_view(show.id, c.account.id, state.clock.now()).await {
+                Ok(true) => hub.touch(show.id),
+                Ok(false) => {}
+                Err(e) => tracing::warn!(error = %e, "recording a live viewer failed"),
+            }
+        }
+    }
     let (mut sink, mut stream) = ws.split();
     let (mut last, snapshot, mut rx) = room.join();
     let cfg = hub.config.clone();
@@ -146,6 +156,12 @@ pub async fn serve(ws: WebSocket, state: AppState, show: Show, room: Arc<Room>, 
                     }
                 };
                 let Some(caller) = viewer.caller.as_ref() else {
+                    // Refusals count towards the limit for anonymous senders too.
+                    strikes += 1;
+                    if strikes > cfg.strikes {
+                        bye(&mut sink, close::POLICY, "writing needs a signed-in viewer").await;
+                        break;
+                    }
                     let _ = sink.send(reply("error", "sign_in_required", "sign in (a live ticket) to comment or like")).await;
                     continue;
                 };
@@ -161,13 +177,24 @@ pub async fn serve(ws: WebSocket, state: AppState, show: Show, room: Arc<Room>, 
                     let _ = sink.send(reply("error", "rate_limited", "slow down")).await;
                     continue;
                 }
+                // The show as it is now (it may have been suspended or ended since the connect).
+                let now_show = match state.store.get_show(show.id).await {
+                    Ok(Some(s)) => s,
+                    _ => show.clone(),
+                };
                 let answer = match frame {
-                    ClientFrame::Comment(text) => match crate::api::chat::comment(&state, caller, &show, &text).await {
+                    ClientFrame::Comment(text) => match crate::api::chat::comment(&state, caller, &now_show, &text).await {
                         // A shown comment comes back through the room like everyone's; a hidden
                         // one reaches its author (and the staff) as `comment_hidden`.
                         Ok(_) => None,
                         Err(e) => Some(reply("error", e.code, e.detail)),
                     },
+                    ClientFrame::Like(_) if caller.role() == clearcast_domain::account::Role::Regulator => {
+                        Some(reply("error", "regulator_read_only", "regulators read; they do not write"))
+                    }
+                    ClientFrame::Like(_) if now_show.status != clearcast_domain::show::ShowStatus::Live => {
+                        Some(reply("error", "show_not_live", "likes are taken while the show is live"))
+                    }
                     ClientFrame::Like(n) => {
                         match state.store.add_likes(show.id, caller.account.id, n, state.clock.now()).await {
                             Ok(_) => {
