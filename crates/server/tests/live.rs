@@ -238,8 +238,12 @@ async fn comments_are_moderated_tickets_are_one_time_and_bad_frames_close() {
     assert_eq!(e["code"], "sign_in_required");
     // Likes count; a flood is refused, then closed.
     me.send(Message::text(r#"{"type":"like","count":3}"#)).await.unwrap();
-    let (sales, _) = until(&mut anon, "sales").await;
-    assert!(sales["likes"].as_u64().unwrap() >= 3, "{sales}");
+    // (An earlier `sales` may still be on its way: the viewer counted on connect.)
+    let mut sales = until(&mut anon, "sales").await.0;
+    while sales["likes"].as_u64().unwrap() < 3 {
+        sales = until(&mut anon, "sales").await.0;
+    }
+    assert_eq!(sales["viewers"], 1, "the signed-in viewer counts once: {sales}");
     for _ in 0..60 {
         if me.send(Message::text(r#"{"type":"like"}"#)).await.is_err() {
             break;
@@ -262,6 +266,16 @@ async fn comments_are_moderated_tickets_are_one_time_and_bad_frames_close() {
         ws.send(frame).await.unwrap();
         assert_eq!(closed_with(&mut ws).await, code);
     }
+    // A logout ends what the token opened: the connection cannot write, an unused ticket is void.
+    let leaver = app.user(Role::Consumer).await;
+    let mut gone = connect(&app, &ticket(&app, &leaver, &id).await).await;
+    let spare = ticket(&app, &leaver, &id).await;
+    next(&mut gone, Duration::from_secs(5)).await.unwrap();
+    assert_eq!(app.delete("/api/v1/auth/token", Some(&leaver)).await.status, 204);
+    gone.send(Message::text(r#"{"type":"comment","text":"我已退出"}"#)).await.unwrap();
+    let (e, _) = until(&mut gone, "error").await;
+    assert_eq!(e["code"], "signed_out");
+    assert_eq!(refused(&app, &spare).await, 401);
     // None of that stalled the room.
     let again = app.post(&format!("/api/v1/shows/{id}/chat"), Some(&consumer), json!({"text": "还在吗"})).await;
     assert_eq!(again.status, 201, "{}", again.body);

@@ -440,21 +440,24 @@ pub trait LedgerStore: Send + Sync {
 /// One-time tickets that open the live channel for a signed-in account.
 #[async_trait]
 pub trait LiveStore: Send + Sync {
-    /// Keeps a ticket's hash, for one account and show, until `expires_at`.
+    /// Keeps a ticket's hash, for one account and show, until `expires_at`, with the hash of the
+    /// token it was taken with.
     async fn insert_live_ticket(
         &self,
         ticket_hash: &str,
         account: AccountId,
         show: clearcast_domain::ids::ShowId,
         expires_at: DateTime<Utc>,
+        token_hash: &str,
     ) -> StoreResult<()>;
-    /// Spends a ticket: its account, if the ticket is for this show, unexpired and unused.
+    /// Spends a ticket: its account and the token it was taken with, if the ticket is for this
+    /// show, unexpired and unused, and that token is still live (not revoked, not expired).
     async fn take_live_ticket(
         &self,
         ticket_hash: &str,
         show: clearcast_domain::ids::ShowId,
         now: DateTime<Utc>,
-    ) -> StoreResult<Option<AccountId>>;
+    ) -> StoreResult<Option<(AccountId, String)>>;
 }
 
 /// Everything clearcast remembers. Both backends implement every method with the same meaning;

@@ -11,6 +11,7 @@ macro_rules! impl_live_store {
                 account: clearcast_domain::ids::AccountId,
                 show: clearcast_domain::ids::ShowId,
                 expires_at: DateTime<Utc>,
+                token_hash: &str,
             ) -> StoreResult<()> {
                 let mut tx = self.begin().await?;
                 // Spent and expired tickets are of no use to anyone; an hour's grace keeps the
@@ -19,11 +20,14 @@ macro_rules! impl_live_store {
                     .bind(expires_at - chrono::Duration::hours(1))
                     .execute(&mut *tx)
                     .await?;
-                sqlx::query("INSERT INTO live_tickets (ticket_hash, account_id, show_id, expires_at) VALUES ($1, $2, $3, $4)")
-                    .bind(ticket_hash)
-                    .bind(account.to_string())
-                    .bind(show.to_string())
-                    .bind(expires_at)
+                sqlx::query(
+                    "INSERT INTO live_tickets (ticket_hash, account_id, show_id, expires_at, token_hash) VALUES ($1, $2, $3, $4, $5)",
+                )
+                .bind(ticket_hash)
+                .bind(account.to_string())
+                .bind(show.to_string())
+                .bind(expires_at)
+                .bind(token_hash)
                     .execute(&mut *tx)
                     .await?;
                 tx.commit().await?;
@@ -35,12 +39,15 @@ macro_rules! impl_live_store {
                 ticket_hash: &str,
                 show: clearcast_domain::ids::ShowId,
                 now: DateTime<Utc>,
-            ) -> StoreResult<Option<clearcast_domain::ids::AccountId>> {
+            ) -> StoreResult<Option<(clearcast_domain::ids::AccountId, String)>> {
                 // One statement: two connections presenting the same ticket cannot both win.
                 let mut tx = self.begin().await?;
                 let row = sqlx::query(
                     "UPDATE live_tickets SET used_at = $1 \
-                     WHERE ticket_hash = $2 AND show_id = $3 AND used_at IS NULL AND expires_at > $1 RETURNING account_id",
+                     WHERE ticket_hash = $2 AND show_id = $3 AND used_at IS NULL AND expires_at > $1 \
+                     AND EXISTS (SELECT 1 FROM tokens t WHERE t.token_hash = live_tickets.token_hash \
+                                 AND t.revoked_at IS NULL AND t.expires_at > $1) \
+                     RETURNING account_id, token_hash",
                 )
                 .bind(now)
                 .bind(ticket_hash)
@@ -50,7 +57,9 @@ macro_rules! impl_live_store {
                 tx.commit().await?;
                 row.map(|r| {
                     let id: String = r.try_get("account_id")?;
-                    id.parse().map_err(|e: clearcast_domain::ids::IdError| StoreError::corrupt(e))
+                    let token: String = r.try_get("token_hash")?;
+                    let id = id.parse().map_err(|e: clearcast_domain::ids::IdError| StoreError::corrupt(e))?;
+                    Ok((id, token))
                 })
                 .transpose()
             }

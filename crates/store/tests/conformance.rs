@@ -1405,15 +1405,24 @@ async fn case_live_tickets(store: &dyn Store) {
     store.insert_show(&a, audit(owner.id, "show.created", a.id)).await.expect("live tickets");
     store.insert_show(&b, audit(owner.id, "show.created", b.id)).await.expect("live tickets");
     let exp = t0 + chrono::Duration::seconds(60);
-    store.insert_live_ticket("h1", viewer.id, a.id, exp).await.expect("live tickets");
-    store.insert_live_ticket("h2", viewer.id, a.id, exp).await.expect("live tickets");
+    for tok in ["tok-1", "tok-2"] {
+        let rec = clearcast_store::TokenRecord {
+            token_hash: tok.into(),
+            account: viewer.id,
+            created_at: t0,
+            expires_at: t0 + chrono::Duration::hours(1),
+        };
+        store.insert_token(&rec).await.expect("token");
+    }
+    store.insert_live_ticket("h1", viewer.id, a.id, exp, "tok-1").await.expect("live tickets");
+    store.insert_live_ticket("h2", viewer.id, a.id, exp, "tok-1").await.expect("live tickets");
     assert_eq!(store.take_live_ticket("h1", b.id, t0).await.expect("live tickets"), None, "another show's ticket");
     assert_eq!(store.take_live_ticket("nope", a.id, t0).await.expect("live tickets"), None);
-    assert_eq!(store.take_live_ticket("h1", a.id, t0).await.expect("live tickets"), Some(viewer.id));
+    assert_eq!(store.take_live_ticket("h1", a.id, t0).await.expect("live tickets"), Some((viewer.id, "tok-1".into())));
     assert_eq!(store.take_live_ticket("h1", a.id, t0).await.expect("live tickets"), None, "good once");
     assert_eq!(store.take_live_ticket("h2", a.id, exp).await.expect("live tickets"), None, "expired");
     // Many at once: one wins.
-    store.insert_live_ticket("h3", viewer.id, a.id, exp).await.expect("live tickets");
+    store.insert_live_ticket("h3", viewer.id, a.id, exp, "tok-1").await.expect("live tickets");
     let (w, x, y, z) = tokio::join!(
         store.take_live_ticket("h3", a.id, t0),
         store.take_live_ticket("h3", a.id, t0),
@@ -1422,4 +1431,8 @@ async fn case_live_tickets(store: &dyn Store) {
     );
     let won = [w, x, y, z].into_iter().filter(|r| matches!(r, Ok(Some(_)))).count();
     assert_eq!(won, 1);
+    // A ticket taken with a token that was revoked since (a logout) opens nothing.
+    store.insert_live_ticket("h4", viewer.id, a.id, exp, "tok-2").await.expect("live tickets");
+    assert!(store.revoke_token("tok-2", t0).await.expect("revoke"));
+    assert_eq!(store.take_live_ticket("h4", a.id, t0).await.expect("live tickets"), None);
 }

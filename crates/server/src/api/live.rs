@@ -55,7 +55,8 @@ pub async fn ticket(
     }
     let ticket = new_token().replacen("cc_", "lt_", 1);
     let expires_at = state.clock.now() + Duration::seconds(TICKET_SECONDS);
-    state.store.insert_live_ticket(&token_hash(&ticket), caller.account.id, show.id, expires_at).await?;
+    let hash = token_hash(&ticket);
+    state.store.insert_live_ticket(&hash, caller.account.id, show.id, expires_at, &caller.token_hash).await?;
     let url = format!("/api/v1/shows/{}/live?ticket={ticket}", show.id);
     Ok((StatusCode::CREATED, Json(TicketView { ticket, expires_at, url })))
 }
@@ -167,14 +168,20 @@ pub async fn channel(
     let caller = match (&q.ticket, bearer.0) {
         (Some(t), _) => {
             let now = state.clock.now();
-            let account = state.store.take_live_ticket(&token_hash(t), show.id, now).await?;
-            let account = match account {
-                Some(a) => state.store.get_account(a).await?,
+            let taken = state.store.take_live_ticket(&token_hash(t), show.id, now).await?;
+            let account = match &taken {
+                Some((a, _)) => state.store.get_account(*a).await?,
                 None => None,
             };
-            match account {
-                Some(account) => Some(Caller { account, token_hash: "live-ticket".into() }),
-                None => return Err(ApiError::unauthorized("the ticket is unknown, used, expired or for another show")),
+            match (account, taken) {
+                // The connection keeps the hash of the token the ticket was taken with: a logout
+                // later stops its writes.
+                (Some(account), Some((_, token))) => Some(Caller { account, token_hash: token }),
+                _ => {
+                    return Err(ApiError::unauthorized(
+                        "the ticket is unknown, used, expired, for another show, or its token was revoked",
+                    ))
+                }
             }
         }
         (None, c) => c,

@@ -165,6 +165,11 @@ pub async fn serve(ws: WebSocket, state: AppState, show: Show, room: Arc<Room>, 
                     let _ = sink.send(reply("error", "sign_in_required", "sign in (a live ticket) to comment or like")).await;
                     continue;
                 };
+                if !signed_in(&state, &caller.token_hash).await {
+                    strikes += 1;
+                    let _ = sink.send(reply("error", "signed_out", "the token this connection was opened with was revoked or expired")).await;
+                    continue;
+                }
                 let now = hub.elapsed();
                 let like = matches!(frame, ClientFrame::Like(_));
                 let allowed = if like { likes.take(now) } else { comments.take(now) };
@@ -221,6 +226,16 @@ pub async fn serve(ws: WebSocket, state: AppState, show: Show, room: Arc<Room>, 
         }
     }
     leave(&state, &room);
+}
+
+/// Whether the token a connection was opened with is still live (a logout revokes it).
+async fn signed_in(state: &AppState, token_hash: &str) -> bool {
+    let now = state.clock.now();
+    if state.caches.sessions.get(token_hash, now).is_some() {
+        // The memory directory learns of other servers' logouts within a second.
+        return true;
+    }
+    matches!(state.store.token_session(token_hash, now).await, Ok(Some(_)))
 }
 
 fn leave(state: &AppState, room: &Room) {
