@@ -248,6 +248,12 @@ pub async fn transcript(
     for v in &violations {
         crate::quality::on_violation(&state, v);
     }
+    // The anchor and the room see the warnings as they speak (Art. 31), over the live channel,
+    // before any measure the same words bring.
+    for v in views.iter().filter(|v| !v.duplicate && !v.findings.is_empty()) {
+        let event = json!({"segment": v.id, "anchor": anchor, "corrects": v.corrects, "findings": v.findings});
+        state.live.publish(show.id, Event::to(Kind::Warning, Audience::Staff, event));
+    }
     let measures = if violations.iter().any(|v| v.status == ViolationStatus::Confirmed) {
         crate::supervision::apply_ladder(
             &state,
@@ -258,11 +264,6 @@ pub async fn transcript(
     } else {
         Vec::new()
     };
-    // The anchor and the room see the warnings as they speak (Art. 31), over the live channel.
-    for v in views.iter().filter(|v| !v.duplicate && !v.findings.is_empty()) {
-        let event = json!({"segment": v.id, "anchor": anchor, "corrects": v.corrects, "findings": v.findings});
-        state.live.publish(show.id, Event::to(Kind::Warning, Audience::Staff, event));
-    }
     let status = shows::load(&state, &id).await?.status;
     Ok(Json(TranscriptView { segments: views, violations, measures, show_status: status }))
 }
