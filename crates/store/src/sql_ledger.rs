@@ -26,118 +26,186 @@ macro_rules! impl_ledger_store {
             })
         }
 
+        type DbConn = <Tx as std::ops::Deref>::Target;
+
         const TRANSFER_COLS: &str = "seq, id, debit, credit, amount, currency, kind, reference, at";
 
         /// Checks and writes batches inside the caller's transaction (the orders' transitions
         /// post their money in the same transaction as the state change).
+        ///
+        /// Replays are rare, so the common case skips looking the ids up: the batches are checked
+        /// as if every id were new and the transfers inserted under a savepoint; the primary key
+        /// refuses the insert if any id was taken after all, and then the savepoint is undone and
+        /// the batches are checked again against the stored transfers of their ids. Either way
+        /// the outcome is the one the careful path alone would give.
         async fn ledger_post_in(tx: &mut Tx, batches: &[Vec<Transfer>]) -> StoreResult<Vec<Result<Posted, LedgerError>>> {
-                use std::collections::{BTreeMap, BTreeSet, HashMap};
-                let accounts: BTreeSet<AccountCode> =
-                    batches.iter().flatten().flat_map(|t| [t.debit, t.credit]).collect();
-                let accounts: Vec<AccountCode> = accounts.into_iter().collect();
-                let ids: Vec<&str> = batches.iter().flatten().map(|t| t.id.as_str()).collect();
-                // Lists travel as one JSON parameter each: the database unpacks them in C, where
-                // binding thousands of parameters one by one costs more than the writes.
-                let codes = serde_json::Value::from(accounts.iter().map(|a| a.to_string()).collect::<Vec<_>>()).to_string();
-                let rows: Vec<serde_json::Value> =
-                    accounts.iter().map(|a| serde_json::json!({"code": a.to_string(), "kind": a.kind.as_str()})).collect();
+            use std::collections::HashMap;
+            let accounts: std::collections::BTreeSet<AccountCode> =
+                batches.iter().flatten().flat_map(|t| [t.debit, t.credit]).collect();
+            let accounts: Vec<AccountCode> = accounts.into_iter().collect();
+            // Lists travel as one JSON parameter each: the database unpacks them in C, where
+            // binding thousands of parameters one by one costs more than the writes.
+            let codes = serde_json::Value::from(accounts.iter().map(|a| a.to_string()).collect::<Vec<_>>()).to_string();
+            let rows: Vec<serde_json::Value> =
+                accounts.iter().map(|a| serde_json::json!({"code": a.to_string(), "kind": a.kind.as_str()})).collect();
+            sqlx::query(&format!(
+                "INSERT INTO ledger_accounts (code, kind, currency, balance) \
+                 SELECT value ->> 'code', value ->> 'kind', 'CNY', 0 FROM {} WHERE true ON CONFLICT (code) DO NOTHING",
+                $objs
+            ))
+            .bind(serde_json::Value::from(rows).to_string())
+            .execute(&mut **tx)
+            .await?;
+            // Locked in code order, so two group commits can never wait on each other in a circle.
+            let mut balances: HashMap<AccountCode, i64> = HashMap::new();
+            let sql = format!(
+                "SELECT code, balance FROM ledger_accounts WHERE code IN (SELECT value FROM {}) ORDER BY code{}",
+                $strs, $lock
+            );
+            for row in sqlx::query(&sql).bind(&codes).fetch_all(&mut **tx).await? {
+                balances.insert(parse(&row.try_get::<String, _>("code")?)?, row.try_get("balance")?);
+            }
+
+            let (out, delta, fresh) = ledger_check(batches, &balances, &HashMap::new());
+            let mut sp = sqlx::Connection::begin(&mut **tx).await?;
+            let (out, delta) = if ledger_insert(&mut sp, &fresh).await? {
+                    sp.commit().await?;
+                    (out, delta)
+                } else {
+                    sp.rollback().await?;
+                    let mut known: HashMap<TransferId, Transfer> = HashMap::new();
+                    let ids: Vec<&str> = batches.iter().flatten().map(|t| t.id.as_str()).collect();
+                    let id_list = serde_json::Value::from(ids).to_string();
+                    let sql =
+                        format!("SELECT {TRANSFER_COLS} FROM ledger_transfers WHERE id IN (SELECT value FROM {})", $strs);
+                    for row in sqlx::query(&sql).bind(&id_list).fetch_all(&mut **tx).await? {
+                        let t = transfer_from(&row)?;
+                        known.insert(t.id.clone(), t);
+                    }
+                    let (out, delta, fresh) = ledger_check(batches, &balances, &known);
+                    if !ledger_insert(tx, &fresh).await? {
+                        return Err(StoreError::Database("a transfer id was taken while its batch was written".into()));
+                    }
+                    (out, delta)
+            };
+            let changed: Vec<serde_json::Value> = delta
+                .into_iter()
+                .filter(|(_, d)| *d != 0)
+                .map(|(a, d)| serde_json::json!({"code": a.to_string(), "d": d}))
+                .collect();
+            if !changed.is_empty() {
                 sqlx::query(&format!(
-                    "INSERT INTO ledger_accounts (code, kind, currency, balance) \
-                     SELECT value ->> 'code', value ->> 'kind', 'CNY', 0 FROM {} WHERE true ON CONFLICT (code) DO NOTHING",
+                    "UPDATE ledger_accounts SET balance = balance + v.d FROM \
+                     (SELECT value ->> 'code' AS code, CAST(value ->> 'd' AS BIGINT) AS d FROM {}) AS v \
+                     WHERE ledger_accounts.code = v.code",
                     $objs
                 ))
-                .bind(serde_json::Value::from(rows).to_string())
+                .bind(serde_json::Value::from(changed).to_string())
                 .execute(&mut **tx)
                 .await?;
-                // Locked in code order, so two group commits can never wait on each other in a circle.
-                let mut balances: HashMap<AccountCode, i64> = HashMap::new();
-                let sql = format!(
-                    "SELECT code, balance FROM ledger_accounts WHERE code IN (SELECT value FROM {}) ORDER BY code{}",
-                    $strs, $lock
-                );
-                for row in sqlx::query(&sql).bind(&codes).fetch_all(&mut **tx).await? {
-                    balances.insert(parse(&row.try_get::<String, _>("code")?)?, row.try_get("balance")?);
-                }
-                let mut known: HashMap<TransferId, Transfer> = HashMap::new();
-                let id_list = serde_json::Value::from(ids).to_string();
-                let sql = format!("SELECT {TRANSFER_COLS} FROM ledger_transfers WHERE id IN (SELECT value FROM {})", $strs);
-                for row in sqlx::query(&sql).bind(&id_list).fetch_all(&mut **tx).await? {
-                    let t = transfer_from(&row)?;
-                    known.insert(t.id.clone(), t);
-                }
-                let mut out = Vec::with_capacity(batches.len());
-                let mut delta: BTreeMap<AccountCode, i64> = BTreeMap::new();
-                let mut fresh: Vec<&Transfer> = Vec::new();
-                for batch in batches {
-                    let mine: HashMap<TransferId, Transfer> =
-                        batch.iter().filter_map(|t| known.get(&t.id).map(|o| (t.id.clone(), o.clone()))).collect();
-                    let checked = clearcast_domain::ledger::check_batch(batch, &mine, |a| {
-                        balances.get(a).copied().unwrap_or(0)
-                    });
-                    out.push(match checked {
-                        Err(e) => Err(e),
-                        Ok(None) => Ok(Posted::Replayed(batch.iter().filter_map(|t| mine.get(&t.id).cloned()).collect())),
-                        Ok(Some(d)) => {
-                            for (a, x) in d {
-                                *balances.entry(a).or_insert(0) += x;
-                                *delta.entry(a).or_insert(0) += x;
-                            }
-                            for t in batch {
-                                known.insert(t.id.clone(), t.clone());
-                                fresh.push(t);
-                            }
-                            Ok(Posted::Applied(batch.clone()))
-                        }
-                    });
-                }
-                let changed: Vec<serde_json::Value> = delta
-                    .into_iter()
-                    .filter(|(_, d)| *d != 0)
-                    .map(|(a, d)| serde_json::json!({"code": a.to_string(), "d": d}))
-                    .collect();
-                if !changed.is_empty() {
-                    sqlx::query(&format!(
-                        "UPDATE ledger_accounts SET balance = balance + v.d FROM \
-                         (SELECT value ->> 'code' AS code, CAST(value ->> 'd' AS BIGINT) AS d FROM {}) AS v \
-                         WHERE ledger_accounts.code = v.code",
-                        $objs
-                    ))
-                    .bind(serde_json::Value::from(changed).to_string())
-                    .execute(&mut **tx)
-                    .await?;
-                }
-                if !fresh.is_empty() {
-                    // Sequence numbers for the accepted transfers, in order, under the counter's lock.
-                    let n = i64::try_from(fresh.len()).unwrap_or(i64::MAX);
-                    let last: i64 = sqlx::query_scalar("UPDATE ledger_seq SET last = last + $1 WHERE id = 1 RETURNING last")
-                        .bind(n)
-                        .fetch_one(&mut **tx)
-                        .await?;
-                    let mut rows = String::with_capacity(fresh.len() * 200);
-                    rows.push('[');
-                    for (i, t) in fresh.iter().enumerate() {
-                        if i > 0 {
-                            rows.push(',');
-                        }
-                        let row = serde_json::json!([
-                            t.id.as_str(), last - n + 1 + i as i64, t.debit.to_string(), t.credit.to_string(), t.amount,
-                            t.currency.code(), enum_str(&t.kind)?, t.reference,
-                            t.at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
-                        ]);
-                        rows.push_str(&row.to_string());
+            }
+            Ok(out)
+        }
+
+        /// Checks every batch in order against the running balances and the stored transfers of
+        /// its ids: the outcomes, the net change per account, and the transfers to write.
+        #[allow(clippy::type_complexity)]
+        fn ledger_check<'a>(
+            batches: &'a [Vec<Transfer>],
+            balances: &std::collections::HashMap<AccountCode, i64>,
+            known: &std::collections::HashMap<TransferId, Transfer>,
+        ) -> (
+            Vec<Result<Posted, LedgerError>>,
+            std::collections::BTreeMap<AccountCode, i64>,
+            Vec<&'a Transfer>,
+        ) {
+            use std::collections::{BTreeMap, HashMap};
+            let mut running: HashMap<AccountCode, i64> = HashMap::new();
+            let mut taken: HashMap<&TransferId, &Transfer> = HashMap::new();
+            let mut out = Vec::with_capacity(batches.len());
+            let mut delta: BTreeMap<AccountCode, i64> = BTreeMap::new();
+            let mut fresh: Vec<&Transfer> = Vec::new();
+            for batch in batches {
+                // What this batch's ids hold already: stored, or taken by an earlier batch of this
+                // commit (which the stored set cannot know yet).
+                let mut mine: HashMap<TransferId, Transfer> = HashMap::new();
+                for t in batch {
+                    if let Some(o) = known.get(&t.id) {
+                        mine.insert(t.id.clone(), o.clone());
+                    } else if let Some(o) = taken.get(&t.id) {
+                        mine.insert(t.id.clone(), (*o).clone());
                     }
-                    rows.push(']');
-                    sqlx::query(&format!(
-                        "INSERT INTO ledger_transfers (id, seq, debit, credit, amount, currency, kind, reference, at) \
-                         SELECT value ->> 0, CAST(value ->> 1 AS BIGINT), value ->> 2, value ->> 3, CAST(value ->> 4 AS BIGINT), \
-                         value ->> 5, value ->> 6, value ->> 7, {} FROM {}",
-                        $ts, $objs
-                    ))
-                    .bind(rows)
-                    .execute(&mut **tx)
-                    .await?;
                 }
-                Ok(out)
+                let checked = clearcast_domain::ledger::check_batch(batch, &mine, |a| {
+                    balances.get(a).copied().unwrap_or(0) + running.get(a).copied().unwrap_or(0)
+                });
+                out.push(match checked {
+                    Err(e) => Err(e),
+                    Ok(None) => Ok(Posted::Replayed(batch.iter().filter_map(|t| mine.get(&t.id).cloned()).collect())),
+                    Ok(Some(d)) => {
+                        for (a, x) in d {
+                            *running.entry(a).or_insert(0) += x;
+                            *delta.entry(a).or_insert(0) += x;
+                        }
+                        for t in batch {
+                            taken.insert(&t.id, t);
+                            fresh.push(t);
+                        }
+                        Ok(Posted::Applied(batch.clone()))
+                    }
+                });
+            }
+            (out, delta, fresh)
+        }
+
+        /// Writes accepted transfers with their sequence numbers (taken in order, under the
+        /// counter's lock). False when an id was taken already: the insert wrote nothing then
+        /// (the caller undoes the savepoint it runs under, which holds the counter's step too).
+        async fn ledger_insert(tx: &mut DbConn, fresh: &[&Transfer]) -> StoreResult<bool> {
+            if fresh.is_empty() {
+                return Ok(true);
+            }
+            let n = i64::try_from(fresh.len()).unwrap_or(i64::MAX);
+            let last: i64 = sqlx::query_scalar("UPDATE ledger_seq SET last = last + $1 WHERE id = 1 RETURNING last")
+                .bind(n)
+                .fetch_one(&mut *tx)
+                .await?;
+            // Rows as a JSON array of arrays, written straight from the values (no JSON tree).
+            let mut rows = Vec::with_capacity(fresh.len() * 160);
+            rows.push(b'[');
+            for (i, t) in fresh.iter().enumerate() {
+                if i > 0 {
+                    rows.push(b',');
+                }
+                let row = (
+                    t.id.as_str(),
+                    last - n + 1 + i as i64,
+                    t.debit.to_string(),
+                    t.credit.to_string(),
+                    t.amount,
+                    t.currency.code(),
+                    enum_str(&t.kind)?,
+                    &t.reference,
+                    t.at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
+                );
+                serde_json::to_writer(&mut rows, &row).map_err(StoreError::corrupt)?;
+            }
+            rows.push(b']');
+            let rows = String::from_utf8(rows).map_err(StoreError::corrupt)?;
+            let inserted = sqlx::query(&format!(
+                "INSERT INTO ledger_transfers (id, seq, debit, credit, amount, currency, kind, reference, at) \
+                 SELECT value ->> 0, CAST(value ->> 1 AS BIGINT), value ->> 2, value ->> 3, CAST(value ->> 4 AS BIGINT), \
+                 value ->> 5, value ->> 6, value ->> 7, {} FROM {}",
+                $ts, $objs
+            ))
+            .bind(rows)
+            .execute(&mut *tx)
+            .await;
+            match inserted {
+                Ok(_) => Ok(true),
+                Err(sqlx::Error::Database(e)) if e.is_unique_violation() => Ok(false),
+                Err(e) => Err(e.into()),
+            }
         }
 
         #[async_trait]

@@ -59,12 +59,12 @@ async fn matches_the_model(store: Arc<dyn Store>) {
     let mut history: Vec<Vec<Transfer>> = Vec::new();
     let mut n = 0;
     for _round in 0..40 {
-        let mut group = Vec::new();
+        let mut group: Vec<Vec<Transfer>> = Vec::new();
         for _ in 0..1 + rng.below(12) {
             n += 1;
             let m = rng.below(4) as usize;
             let a = 1 + rng.below(50_000) as i64;
-            let b = match rng.below(7) {
+            let b = match rng.below(9) {
                 0 | 1 => vec![tr(format!("{n}-d"), cash, dep(m), a, TransferKind::Deposit)],
                 2 => vec![tr(format!("{n}-p"), cash, escrow, a, TransferKind::Payment)],
                 3 => vec![
@@ -73,6 +73,13 @@ async fn matches_the_model(store: Arc<dyn Store>) {
                 ],
                 4 => vec![tr(format!("{n}-s"), recv(m), pool, a, TransferKind::Shortfall)],
                 5 if !history.is_empty() => history[rng.below(history.len() as u64) as usize].clone(),
+                // The same request twice in one commit, and an id reused for a different transfer.
+                6 if !group.is_empty() => group[rng.below(group.len() as u64) as usize].clone(),
+                7 if !history.is_empty() => {
+                    let mut b = history[rng.below(history.len() as u64) as usize].clone();
+                    b[0].amount += 1;
+                    b
+                }
                 _ => vec![tr(format!("{n}-x"), escrow, cash, a, TransferKind::Refund)],
             };
             group.push(b);
