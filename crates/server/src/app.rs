@@ -207,6 +207,7 @@ pub fn build(state: AppState) -> Router {
                 async move { Json(doc.as_ref().clone()) }
             }),
         )
+        .merge(crate::pages::router())
         .route_layer(middleware::from_fn(track))
         .fallback(|| async { ApiError::not_found("route") })
         .method_not_allowed_fallback(|| async {

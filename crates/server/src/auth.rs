@@ -5,6 +5,11 @@
 //! - Tokens: `cc_` + 32 random bytes (256 bits) in base64url. Only their SHA-256 is stored, and
 //!   lookup is by that hash, so no secret is ever compared byte by byte in SQL or in memory;
 //!   tokens expire (policy `token_ttl_hours`) and can be revoked. They are never logged.
+//! - Pages: the same token, kept in an `HttpOnly`, `SameSite=Lax` cookie ([`SESSION_COOKIE`]).
+//!   A request authenticated by the cookie that changes anything (any method but GET/HEAD/
+//!   OPTIONS) must also carry the page's CSRF token in `X-CSRF-Token` ([`csrf_token`], derived
+//!   from the session token, so another site can neither read nor guess it). A WebSocket
+//!   handshake never counts the cookie: pages open the live channel with a one-time ticket.
 
 use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
@@ -86,6 +91,55 @@ impl Caller {
     }
 }
 
+/// The name of the pages' session cookie.
+pub const SESSION_COOKIE: &str = "cc_session";
+
+/// The CSRF token of a session: a keyed hash of the session token (not its stored hash, which
+/// the database holds), hex.
+pub fn csrf_token(session_token: &str) -> String {
+    let mut h = Sha256::new();
+    h.update(b"clearcast csrf v1\0");
+    h.update(session_token.as_bytes());
+    h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The session token in the request's cookies, if any.
+pub fn session_cookie(headers: &axum::http::HeaderMap) -> Option<&str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, v)| *k == SESSION_COOKIE && !v.is_empty())
+        .map(|(_, v)| v)
+}
+
+/// Compares two secrets without stopping at the first difference.
+fn same_secret(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// The token of a cookie-authenticated request, after the CSRF check its method needs.
+fn cookie_token(parts: &Parts) -> Result<Option<&str>, ApiError> {
+    if parts.headers.get(header::UPGRADE).is_some() {
+        return Ok(None);
+    }
+    let Some(token) = session_cookie(&parts.headers) else { return Ok(None) };
+    let safe = matches!(parts.method, axum::http::Method::GET | axum::http::Method::HEAD | axum::http::Method::OPTIONS);
+    if !safe {
+        let sent = parts.headers.get("x-csrf-token").map(|v| v.as_bytes()).unwrap_or_default();
+        if !same_secret(sent, csrf_token(token).as_bytes()) {
+            return Err(ApiError::new(
+                axum::http::StatusCode::FORBIDDEN,
+                "csrf_token_invalid",
+                "a change made with the session cookie needs the page's CSRF token in X-CSRF-Token",
+            ));
+        }
+    }
+    Ok(Some(token))
+}
+
 fn bearer(parts: &Parts) -> Result<Option<&str>, ApiError> {
     let Some(v) = parts.headers.get(header::AUTHORIZATION) else { return Ok(None) };
     let v = v.to_str().map_err(|_| ApiError::unauthorized("malformed Authorization header"))?;
@@ -98,7 +152,13 @@ fn bearer(parts: &Parts) -> Result<Option<&str>, ApiError> {
 }
 
 async fn resolve(parts: &Parts, state: &AppState) -> Result<Option<Caller>, ApiError> {
-    let Some(token) = bearer(parts)? else { return Ok(None) };
+    let token = match bearer(parts)? {
+        Some(t) => t,
+        None => match cookie_token(parts)? {
+            Some(t) => t,
+            None => return Ok(None),
+        },
+    };
     let hash = token_hash(token);
     let now = state.clock.now();
     let account = match state.caches.sessions.get(&hash, now) {

@@ -18,6 +18,7 @@ pub mod error;
 pub mod extract;
 pub mod fixture;
 pub mod live;
+pub mod pages;
 pub mod quality;
 pub mod sessions;
 pub mod state;

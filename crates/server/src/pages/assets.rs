@@ -1,0 +1,31 @@
+//! The pages' static files, embedded in the binary (no build step, nothing to install).
+
+use axum::extract::Path;
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+
+use crate::error::ApiError;
+
+const FILES: &[(&str, &str, &str)] = &[
+    ("app.css", "text/css; charset=utf-8", include_str!("assets/app.css")),
+    ("app.js", "text/javascript; charset=utf-8", include_str!("assets/app.js")),
+    ("live.js", "text/javascript; charset=utf-8", include_str!("assets/live.js")),
+    ("poster.svg", "image/svg+xml", include_str!("assets/poster.svg")),
+];
+
+/// `GET /assets/{name}`.
+pub async fn serve(Path(name): Path<String>) -> Response {
+    match FILES.iter().find(|(n, _, _)| *n == name) {
+        Some((_, mime, body)) => (
+            StatusCode::OK,
+            [
+                (header::CONTENT_TYPE, HeaderValue::from_static(mime)),
+                // Short: a new binary brings new files under the same names.
+                (header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=300")),
+            ],
+            *body,
+        )
+            .into_response(),
+        None => ApiError::not_found("asset").into_response(),
+    }
+}

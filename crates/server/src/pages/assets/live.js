@@ -1,0 +1,121 @@
+// clearcast live room: the show page's (and the anchor console's) connection to the live
+// channel. Signed-in visitors take a one-time ticket first (the session cookie never opens a
+// WebSocket); anonymous viewers just connect. Events update the sales ticker, the stock, the
+// comments, notices and — for staff — the speech warnings; a newly pinned product reloads the
+// pinned product and its disclosure card from the server's HTML.
+(function () {
+  'use strict';
+  var root = document.querySelector('[data-live-show]');
+  if (!root) return;
+  var T = window.cc ? window.cc.T : function (zh) { return zh; };
+  var csrf = window.cc ? window.cc.csrf() : '';
+  var showId = root.dataset.liveShow;
+  var ws = null;
+  var ended = false;
+  var delay = 1000;
+
+  function set(sel, v) { document.querySelectorAll(sel).forEach(function (e) { e.textContent = v; }); }
+
+  function prepend(listSel, text, cls, max) {
+    var ul = document.querySelector(listSel);
+    if (!ul) return null;
+    var li = document.createElement('li');
+    if (cls) li.className = cls;
+    li.textContent = text;
+    ul.prepend(li);
+    while (ul.children.length > (max || 100)) ul.lastElementChild.remove();
+    return li;
+  }
+
+  function counters(c) {
+    if (!c) return;
+    if (c.buyers !== undefined) set('[data-buyers]', c.buyers);
+    if (c.viewers !== undefined) set('[data-viewers]', c.viewers);
+    if (c.likes !== undefined) set('[data-likes]', c.likes);
+  }
+
+  function stock(s) { if (s && s.available !== undefined) set('[data-stock]', s.available); }
+
+  function finding(f) {
+    return '「' + f.matched + '」 ' + f.label + ' · ' + f.severity + ' · ' + f.basis + ' → ' + f.suggestion;
+  }
+
+  async function refreshPinned() {
+    var res = await fetch(location.pathname, { credentials: 'same-origin' });
+    var doc = new DOMParser().parseFromString(await res.text(), 'text/html');
+    ['#pinned', '#disclosure'].forEach(function (id) {
+      var fresh = doc.querySelector(id);
+      var old = document.querySelector(id);
+      if (fresh && old) old.replaceWith(fresh);
+    });
+  }
+
+  function handle(m) {
+    switch (m.type) {
+      case 'snapshot': counters(m.counters); stock(m.stock); set('[data-watching]', m.watching); break;
+      case 'stock': stock(m); break;
+      case 'sales': counters(m); break;
+      case 'comment': prepend('[data-comments]', m.text); break;
+      case 'comment_hidden':
+        prepend('[data-comments]', T('（已隐藏，仅你和平台可见）', '(hidden; only you and the platform see it) ') + m.text + ' — ' +
+          (m.findings || []).map(function (f) { return f.label + ' · ' + f.basis; }).join('; '), 'hidden');
+        break;
+      case 'warning':
+        (m.findings || []).forEach(function (f) { prepend('[data-warnings]', finding(f), f.severity === 'red' ? 'red' : ''); });
+        break;
+      case 'pinned': refreshPinned(); break;
+      case 'notice': prepend('[data-notices]', m.text); break;
+      case 'measure': prepend('[data-notices]', T('平台措施：', 'Platform measure: ') + (m.reason || m.measure || m.kind) + ' · ' + (m.basis || '')); break;
+      case 'ended':
+        ended = true;
+        prepend('[data-notices]', T('直播已结束。', 'The show has ended.'));
+        set('[data-status]', T('已结束', 'ended'));
+        break;
+      default: break;
+    }
+  }
+
+  async function url() {
+    if (csrf) {
+      try {
+        var r = await fetch('/api/v1/shows/' + showId + '/live-ticket', {
+          method: 'POST', credentials: 'same-origin', headers: { 'Accept': 'application/json', 'X-CSRF-Token': csrf }
+        });
+        if (r.ok) return (await r.json()).url;
+      } catch (_) { /* fall back to watching anonymously */ }
+    }
+    return '/api/v1/shows/' + showId + '/live';
+  }
+
+  async function connect() {
+    if (ended) return;
+    var path = await url();
+    ws = new WebSocket((location.protocol === 'https:' ? 'wss://' : 'ws://') + location.host + path);
+    ws.onopen = function () { delay = 1000; set('[data-live-state]', T('已连接', 'connected')); };
+    ws.onmessage = function (ev) {
+      var m;
+      try { m = JSON.parse(ev.data); } catch (_) { return; }
+      (Array.isArray(m) ? m : [m]).forEach(handle);
+    };
+    ws.onclose = function () {
+      set('[data-live-state]', T('连接已断开', 'disconnected'));
+      if (!ended) { setTimeout(connect, delay); delay = Math.min(delay * 2, 30000); }
+    };
+  }
+
+  var form = document.querySelector('[data-comment-form]');
+  if (form) {
+    form.addEventListener('submit', function (e) {
+      e.preventDefault();
+      var input = form.querySelector('input[name=text]');
+      if (ws && ws.readyState === 1 && input.value.trim()) {
+        ws.send(JSON.stringify({ type: 'comment', text: input.value }));
+        input.value = '';
+      }
+    });
+  }
+  var like = document.querySelector('[data-like]');
+  if (like) like.addEventListener('click', function () { if (ws && ws.readyState === 1) ws.send('{"type":"like"}'); });
+
+  connect();
+})();

@@ -1,0 +1,172 @@
+//! Signing in and out of the pages, and the language switch.
+//!
+//! Signing in exchanges the user name and password for an ordinary account token (the same one
+//! `POST /api/v1/auth/token` issues, with the same expiry) and keeps it in the session cookie.
+//! The login form is checked against cross-site posting by its `Origin` (browsers send it on
+//! every cross-site POST); signing out needs the session's CSRF token.
+
+use axum::extract::{Path, Query, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Redirect};
+use axum::Form;
+use maud::html;
+use serde::Deserialize;
+
+use super::layout::{home_of, page};
+use super::{ok, Ctx, Lang, PageError, PageResult};
+use crate::api::accounts::{self, LoginInput};
+use crate::auth::{csrf_token, session_cookie, token_hash, SESSION_COOKIE};
+use crate::error::ApiError;
+use crate::extract::ApiJson;
+use crate::state::AppState;
+
+/// Where to go after signing in.
+#[derive(Deserialize)]
+pub struct Next {
+    next: Option<String>,
+}
+
+/// Only paths of this site: never another host (`//evil`, `https://…`).
+fn local(next: Option<&str>) -> Option<&str> {
+    next.filter(|n| n.starts_with('/') && !n.starts_with("//") && !n.contains('\\'))
+}
+
+fn login_form(ctx: &Ctx, next: Option<&str>, error: Option<&str>, username: &str) -> maud::Markup {
+    let l = ctx.lang;
+    page(
+        ctx,
+        l.t("登录", "Sign in"),
+        html! {
+            h1 { (l.t("登录", "Sign in")) }
+            @if let Some(e) = error { p.problem role="alert" { (e) } }
+            form.card method="post" action="/login" {
+                label for="username" { (l.t("用户名", "User name")) }
+                input #username name="username" autocomplete="username" required value=(username);
+                label for="password" { (l.t("密码", "Password")) }
+                input #password name="password" type="password" autocomplete="current-password" required;
+                @if let Some(n) = local(next) { input type="hidden" name="next" value=(n); }
+                button type="submit" { (l.t("登录", "Sign in")) }
+            }
+            p.hint { (l.t(
+                "演示账号与密码在 `clearcast serve --demo` 启动时打印。",
+                "The demo accounts and passwords are printed when `clearcast serve --demo` starts."
+            )) }
+        },
+    )
+}
+
+/// `GET /login`.
+pub async fn login_page(ctx: Ctx, Query(q): Query<Next>) -> PageResult {
+    ok(login_form(&ctx, q.next.as_deref(), None, ""))
+}
+
+/// The login form's fields.
+#[derive(Deserialize)]
+pub struct LoginForm {
+    username: String,
+    password: String,
+    next: Option<String>,
+}
+
+fn same_origin(headers: &HeaderMap) -> bool {
+    let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) else { return true };
+    let host = headers.get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or("");
+    origin.split_once("://").is_some_and(|(_, h)| h == host)
+}
+
+fn cookie(name: &str, value: &str, max_age: i64, headers: &HeaderMap) -> Result<HeaderValue, ApiError> {
+    let secure = headers.get("x-forwarded-proto").is_some_and(|v| v.as_bytes() == b"https");
+    let v = format!(
+        "{name}={value}; Path=/; Max-Age={max_age}; HttpOnly; SameSite=Lax{}",
+        if secure { "; Secure" } else { "" }
+    );
+    HeaderValue::from_str(&v).map_err(ApiError::internal)
+}
+
+/// `POST /login`.
+pub async fn login(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    headers: HeaderMap,
+    Form(f): Form<LoginForm>,
+) -> PageResult {
+    if !same_origin(&headers) {
+        return Err(PageError::Api(ApiError::forbidden("the login form was posted from another site")));
+    }
+    let input = LoginInput { username: f.username.clone(), password: f.password };
+    match accounts::login(State(state.clone()), ApiJson(input)).await {
+        Ok(axum::Json(t)) => {
+            let max_age = (t.expires_at - state.clock.now()).num_seconds().max(0);
+            let to = local(f.next.as_deref()).unwrap_or(home_of(t.account.role)).to_string();
+            let mut res = Redirect::to(&to).into_response();
+            res.headers_mut().append(header::SET_COOKIE, cookie(SESSION_COOKIE, &t.token, max_age, &headers)?);
+            Ok(res)
+        }
+        Err(e) if e.status == StatusCode::UNAUTHORIZED || e.status == StatusCode::UNPROCESSABLE_ENTITY => {
+            let msg = ctx.lang.t("用户名或密码不正确。", "The user name or password is wrong.");
+            let mut res = ok(login_form(&ctx, f.next.as_deref(), Some(msg), &f.username))?;
+            *res.status_mut() = StatusCode::UNAUTHORIZED;
+            Ok(res)
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// The logout form's field.
+#[derive(Deserialize)]
+pub struct LogoutForm {
+    csrf: String,
+}
+
+/// `POST /logout`: revokes the session's token and drops the cookie.
+pub async fn logout(State(state): State<AppState>, headers: HeaderMap, Form(f): Form<LogoutForm>) -> PageResult {
+    if let Some(token) = session_cookie(&headers) {
+        if f.csrf != csrf_token(token) {
+            return Err(PageError::Api(ApiError::new(
+                StatusCode::FORBIDDEN,
+                "csrf_token_invalid",
+                "signing out needs the page's CSRF token",
+            )));
+        }
+        let hash = token_hash(token);
+        state.store.revoke_token(&hash, state.clock.now()).await.map_err(ApiError::from)?;
+        state.caches.sessions.remove(&hash);
+    }
+    let mut res = Redirect::to("/").into_response();
+    res.headers_mut().append(header::SET_COOKIE, cookie(SESSION_COOKIE, "", 0, &headers)?);
+    Ok(res)
+}
+
+/// Where to return after switching.
+#[derive(Deserialize)]
+pub struct Back {
+    back: Option<String>,
+}
+
+/// `GET /lang/{zh|en}`: keeps the choice for a year and goes back.
+pub async fn switch_lang(Path(code): Path<String>, headers: HeaderMap, Query(q): Query<Back>) -> PageResult {
+    let lang = Lang::parse(&code)
+        .ok_or_else(|| ApiError::invalid("code", "unknown_language", "the languages are `zh` and `en`"))?;
+    let mut res = Redirect::to(local(q.back.as_deref()).unwrap_or("/")).into_response();
+    res.headers_mut().append(header::SET_COOKIE, {
+        let mut c = cookie(super::lang::LANG_COOKIE, lang.code(), 365 * 24 * 3600, &headers)?;
+        // The language is not a secret; HttpOnly does no harm either way.
+        c.set_sensitive(false);
+        c
+    });
+    Ok(res)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_local_paths_are_followed() {
+        assert_eq!(local(Some("/me/orders")), Some("/me/orders"));
+        assert_eq!(local(Some("//evil.example/x")), None);
+        assert_eq!(local(Some("https://evil.example")), None);
+        assert_eq!(local(Some("/\\evil.example")), None);
+        assert_eq!(local(None), None);
+    }
+}
