@@ -315,8 +315,20 @@ async fn a_seller_is_paid_out_what_it_is_owed_after_its_debts() {
     // The seller takes everything out; then the buyer's complaint is upheld. The refund of a
     // settled sale comes back from the payable as far as it holds; the rest the seller owes.
     let rest = balance(&app, &op, &payable).await;
-    let (st, _) = pay(haowu.clone(), json!({"party_id": hz, "amount": rest}), None).await;
+    let (st, all) = pay(haowu.clone(), json!({"party_id": hz, "amount": rest}), Some("w-all")).await;
     assert_eq!(st, 201);
+    // Retried after a timeout, with nothing left in the payable: the same payout, not a refusal.
+    let (st, again) = pay(haowu.clone(), json!({"party_id": hz, "amount": rest}), Some("w-all")).await;
+    assert_eq!(
+        (st, again["transfer"].clone(), again["balance"].as_i64()),
+        (200, all["transfer"].clone(), Some(0)),
+        "{again}"
+    );
+    let (st, other) = pay(haowu.clone(), json!({"party_id": hz, "amount": rest + 1}), Some("w-all")).await;
+    assert_eq!((st, s(&other["code"])), (409, "transfer_id_reused".into()), "{other}");
+    // And the retry of the payout that settled the debt reports that settlement again.
+    let (st, again) = pay(haowu.clone(), json!({"party_id": hz, "amount": 50}), Some("w-2")).await;
+    assert_eq!((st, again["settled"]["amount"].as_i64()), (200, Some(30)), "{again}");
     let c = app
         .post(
             "/api/v1/complaints",

@@ -435,6 +435,11 @@ pub trait LedgerStore: Send + Sync {
     ) -> StoreResult<Vec<(i64, clearcast_domain::ledger::Transfer)>>;
     /// Transfers applied in all.
     async fn ledger_transfer_count(&self) -> StoreResult<u64>;
+    /// One transfer by its id.
+    async fn ledger_transfer(
+        &self,
+        id: &clearcast_domain::ledger::TransferId,
+    ) -> StoreResult<Option<clearcast_domain::ledger::Transfer>>;
 }
 
 /// One-time tickets that open the live channel for a signed-in account.

@@ -66,27 +66,40 @@ macro_rules! impl_ledger_store {
                 balances.insert(parse(&row.try_get::<String, _>("code")?)?, row.try_get("balance")?);
             }
 
+            let all_ids = || batches.iter().flatten().map(|t| t.id.as_str()).collect::<Vec<_>>();
             let (out, delta, fresh) = ledger_check(batches, &balances, &HashMap::new());
-            let mut sp = sqlx::Connection::begin(&mut **tx).await?;
-            let (out, delta) = if ledger_insert(&mut sp, &fresh).await? {
+            // A refused batch may be a replay whose re-check fails now (a withdrawal retried once
+            // the money is gone): the insert cannot tell, so its ids are looked up, and if any is
+            // stored the careful path decides everything.
+            let refused: Vec<&str> = batches
+                .iter()
+                .zip(&out)
+                .filter(|(_, o)| o.is_err())
+                .flat_map(|(b, _)| b.iter().map(|t| t.id.as_str()))
+                .collect();
+            let replay_refused = !refused.is_empty() && !ledger_known(tx, &refused).await?.is_empty();
+            let fast = if replay_refused {
+                None
+            } else {
+                let mut sp = sqlx::Connection::begin(&mut **tx).await?;
+                if ledger_insert(&mut sp, &fresh).await? {
                     sp.commit().await?;
-                    (out, delta)
+                    Some((out, delta))
                 } else {
                     sp.rollback().await?;
-                    let mut known: HashMap<TransferId, Transfer> = HashMap::new();
-                    let ids: Vec<&str> = batches.iter().flatten().map(|t| t.id.as_str()).collect();
-                    let id_list = serde_json::Value::from(ids).to_string();
-                    let sql =
-                        format!("SELECT {TRANSFER_COLS} FROM ledger_transfers WHERE id IN (SELECT value FROM {})", $strs);
-                    for row in sqlx::query(&sql).bind(&id_list).fetch_all(&mut **tx).await? {
-                        let t = transfer_from(&row)?;
-                        known.insert(t.id.clone(), t);
-                    }
+                    None
+                }
+            };
+            let (out, delta) = match fast {
+                Some(done) => done,
+                None => {
+                    let known = ledger_known(tx, &all_ids()).await?;
                     let (out, delta, fresh) = ledger_check(batches, &balances, &known);
                     if !ledger_insert(tx, &fresh).await? {
                         return Err(StoreError::Database("a transfer id was taken while its batch was written".into()));
                     }
                     (out, delta)
+                }
             };
             let changed: Vec<serde_json::Value> = delta
                 .into_iter()
@@ -105,6 +118,21 @@ macro_rules! impl_ledger_store {
                 .await?;
             }
             Ok(out)
+        }
+
+        /// The stored transfers of these ids.
+        async fn ledger_known(
+            tx: &mut Tx,
+            ids: &[&str],
+        ) -> StoreResult<std::collections::HashMap<TransferId, Transfer>> {
+            let mut known = std::collections::HashMap::new();
+            let id_list = serde_json::Value::from(ids.to_vec()).to_string();
+            let sql = format!("SELECT {TRANSFER_COLS} FROM ledger_transfers WHERE id IN (SELECT value FROM {})", $strs);
+            for row in sqlx::query(&sql).bind(&id_list).fetch_all(&mut **tx).await? {
+                let t = transfer_from(&row)?;
+                known.insert(t.id.clone(), t);
+            }
+            Ok(known)
         }
 
         /// Checks every batch in order against the running balances and the stored transfers of
@@ -250,6 +278,12 @@ macro_rules! impl_ledger_store {
                     .fetch_all(self.reader())
                     .await?;
                 rows.iter().map(|r| Ok((r.try_get::<i64, _>("seq")?, transfer_from(r)?))).collect()
+            }
+
+            async fn ledger_transfer(&self, id: &TransferId) -> StoreResult<Option<Transfer>> {
+                let sql = format!("SELECT {TRANSFER_COLS} FROM ledger_transfers WHERE id = $1");
+                let row = sqlx::query(&sql).bind(id.as_str()).fetch_optional(self.reader()).await?;
+                row.as_ref().map(transfer_from).transpose()
             }
 
             async fn ledger_transfer_count(&self) -> StoreResult<u64> {

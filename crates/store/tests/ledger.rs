@@ -109,6 +109,26 @@ async fn matches_the_model(store: Arc<dyn Store>) {
     assert!(dep0.windows(2).all(|w| w[0].0 < w[1].0));
 }
 
+/// A withdrawal retried after the money is gone is a replay (the original), not a refusal.
+async fn a_replay_that_could_not_pass_again_is_still_a_replay(store: Arc<dyn Store>) {
+    let cash = AccountCode::platform(AccountKind::ExternalCash);
+    let dep = AccountCode::merchant(AccountKind::MerchantDeposit, MerchantId::generate());
+    let top = tr("top".into(), cash, dep, 5_000, TransferKind::Deposit);
+    let out = tr("out".into(), dep, cash, 5_000, TransferKind::Refund);
+    assert!(matches!(store.post_transfers(vec![top]).await.unwrap(), Ok(Posted::Applied(_))));
+    assert!(matches!(store.post_transfers(vec![out.clone()]).await.unwrap(), Ok(Posted::Applied(_))));
+    // Alone, and inside a group beside fresh requests.
+    match store.post_transfers(vec![out.clone()]).await.unwrap() {
+        Ok(Posted::Replayed(v)) => assert_eq!(v, vec![out.clone()]),
+        other => panic!("{other:?}"),
+    }
+    let fresh = tr("top-2".into(), cash, dep, 700, TransferKind::Deposit);
+    let got = store.post_batches(&[vec![fresh], vec![out.clone()]]).await.unwrap();
+    assert!(matches!(got[0], Ok(Posted::Applied(_))), "{:?}", got[0]);
+    assert!(matches!(got[1], Ok(Posted::Replayed(_))), "{:?}", got[1]);
+    assert_eq!(store.ledger_balance(&dep).await.unwrap(), 700);
+}
+
 async fn one_batch_posted_at_once_applies_once(store: Arc<dyn Store>) {
     let cash = AccountCode::platform(AccountKind::ExternalCash);
     let m = MerchantId::generate();
@@ -176,4 +196,16 @@ async fn transfers_cannot_be_changed_or_removed() {
         "INSERT INTO ledger_accounts (code, kind, currency, balance) VALUES ('{d}', 'merchant_deposit', 'CNY', -1)"
     );
     assert!(sqlx::query(&insert).execute(&mut c).await.is_err());
+}
+
+#[tokio::test]
+async fn a_spent_replay_replays_on_sqlite() {
+    let (s, _dir) = testing::fresh_sqlite().await.unwrap();
+    a_replay_that_could_not_pass_again_is_still_a_replay(Arc::new(s)).await;
+}
+
+#[tokio::test]
+async fn a_spent_replay_replays_on_postgres() {
+    let Some((s, _url)) = testing::fresh_postgres().await.unwrap() else { return };
+    a_replay_that_could_not_pass_again_is_still_a_replay(Arc::new(s)).await;
 }

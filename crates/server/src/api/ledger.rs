@@ -373,9 +373,11 @@ pub async fn deposit(
     if status == StatusCode::CREATED {
         state.store.audit_append(audit("deposit.topped_up", &transfer)).await?;
     }
-    // Settled after the top-up (and again on a retry, so a crash between the two steps heals).
-    let settled = settle_from(&state, code, "dep:settle").await?;
-    if let Some(t) = &settled {
+    // Settled after the top-up under an id derived from it: a retry reports the settlement the
+    // first call made, or makes it if a crash came between the two steps.
+    let settle_id = TransferId::try_from(format!("{}:s", transfer.id)).map_err(ApiError::internal)?;
+    let (settled, new) = settle_from(&state, code, settle_id).await?;
+    if let (Some(t), true) = (&settled, new) {
         state.store.audit_append(audit("deposit.debt_settled", t)).await?;
     }
     let owed = state.store.ledger_balance(&receivable).await?.saturating_neg().max(0);
@@ -438,22 +440,31 @@ pub(crate) fn transfer_key(prefix: &str, caller: &Caller, headers: &HeaderMap) -
 }
 
 /// Pays what the owner of `from` (a deposit or a payable) owes the platform out of `from`, as far
-/// as it goes. The amount depends on the balances now, so its id is fresh; the ledger refuses to
-/// pay a receivable past zero, so two concurrent requests never settle one debt twice.
-pub(crate) async fn settle_from(state: &AppState, from: AccountCode, prefix: &str) -> ApiResult<Option<Transfer>> {
+/// as it goes, as transfer `id` — or returns the transfer made under `id` before (a retry). The
+/// ledger refuses to pay a receivable past zero, so two concurrent requests never settle one
+/// debt twice. The flag says whether this call made it.
+pub(crate) async fn settle_from(
+    state: &AppState,
+    from: AccountCode,
+    id: TransferId,
+) -> ApiResult<(Option<Transfer>, bool)> {
+    if let Some(done) = state.store.ledger_transfer(&id).await? {
+        return Ok((Some(done), false));
+    }
     let receivable = AccountCode { kind: AccountKind::Receivable, owner: from.owner };
     let have = state.store.ledger_balance(&from).await?;
     let owes = state.store.ledger_balance(&receivable).await?;
-    let id = fresh_id(prefix)?;
     let Some(t) = clearcast_domain::ledger::flows::settle_debt(id, from, have, receivable, owes, state.clock.now())
     else {
-        return Ok(None);
+        return Ok((None, false));
     };
     match state.store.post_transfers(vec![t]).await? {
-        Ok(Posted::Applied(mut ts)) => Ok(ts.pop()),
-        Ok(Posted::Replayed(_)) => Err(ApiError::internal("a fresh settlement id was replayed")),
+        Ok(Posted::Applied(mut ts)) => Ok((ts.pop(), true)),
+        // The same retry, a moment earlier.
+        Ok(Posted::Replayed(mut ts)) => Ok((ts.pop(), false)),
+        Err(LedgerError::IdReused(id)) => Ok((state.store.ledger_transfer(&id).await?, false)),
         // Another request settled it meanwhile.
-        Err(LedgerError::Overpaid { .. } | LedgerError::Insufficient { .. }) => Ok(None),
+        Err(LedgerError::Overpaid { .. } | LedgerError::Insufficient { .. }) => Ok((None, false)),
         Err(e) => Err(ledger_error(e)),
     }
 }

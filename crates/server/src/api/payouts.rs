@@ -48,6 +48,19 @@ pub struct PayoutView {
     pub owed: i64,
 }
 
+fn payout_of(id: &TransferId, code: AccountCode, input: &PayoutInput, now: chrono::DateTime<chrono::Utc>) -> Transfer {
+    Transfer {
+        id: id.clone(),
+        debit: code,
+        credit: AccountCode::platform(AccountKind::ExternalCash),
+        amount: input.amount,
+        currency: Currency::CNY,
+        kind: TransferKind::Payout,
+        reference: Some(format!("payout to {}", input.party_id)),
+        at: now,
+    }
+}
+
 /// Pay out a seller's or room operator's payable (its owner or an operator). An `Idempotency-Key`
 /// header makes a retry return the same payout. A debt to the platform is settled first.
 #[utoipa::path(post, path = "/api/v1/payouts", tag = "ledger", request_body = PayoutInput, security(("bearer" = [])),
@@ -73,18 +86,19 @@ pub async fn payout(
     let receivable = AccountCode { kind: AccountKind::Receivable, owner: code.owner };
     let (have, owes) = (state.store.ledger_balance(&code).await?, state.store.ledger_balance(&receivable).await?);
     // The debt is paid in the same batch as the payout: both or neither.
-    let settle_id = TransferId::try_from(format!("{id}:s")).map_err(ApiError::internal)?;
-    let settle = clearcast_domain::ledger::flows::settle_debt(settle_id, code, have, receivable, owes, now);
-    let payout = Transfer {
-        id,
-        debit: code,
-        credit: AccountCode::platform(AccountKind::ExternalCash),
-        amount: input.amount,
-        currency: Currency::CNY,
-        kind: TransferKind::Payout,
-        reference: Some(format!("payout to {}", input.party_id)),
-        at: now,
-    };
+    let settle_key = TransferId::try_from(format!("{id}:s")).map_err(ApiError::internal)?;
+    // A retry of a payout already made replays it, whatever the balances are now.
+    if let Some(done) = state.store.ledger_transfer(&id).await? {
+        let settled = state.store.ledger_transfer(&settle_key).await?;
+        let owed = state.store.ledger_balance(&receivable).await?.saturating_neg().max(0);
+        let balance = state.store.ledger_balance(&code).await?;
+        if !done.same_as(&payout_of(&id, code, &input, now)) {
+            return Err(ledger_error(LedgerError::IdReused(id)));
+        }
+        return Ok((StatusCode::OK, Json(PayoutView { transfer: done, account: code, balance, settled, owed })));
+    }
+    let settle = clearcast_domain::ledger::flows::settle_debt(settle_key.clone(), code, have, receivable, owes, now);
+    let payout = payout_of(&id, code, &input, now);
     let first_debt = settle.as_ref().map_or(0, |t| t.amount);
     let mut batch: Vec<Transfer> = settle.into_iter().collect();
     batch.push(payout.clone());
@@ -110,7 +124,12 @@ pub async fn payout(
         Posted::Applied(v) => (StatusCode::CREATED, v),
         Posted::Replayed(v) => (StatusCode::OK, v),
     };
-    let settled = moved.iter().find(|t| t.kind == TransferKind::Recovery).cloned();
+    // A retry reports the settlement the first call made with it, whatever this one posted.
+    let settled = match moved.iter().find(|t| t.kind == TransferKind::Recovery).cloned() {
+        Some(t) => Some(t),
+        None if status == StatusCode::OK => state.store.ledger_transfer(&settle_key).await?,
+        None => None,
+    };
     let transfer = moved
         .into_iter()
         .find(|t| t.kind == TransferKind::Payout)
