@@ -9,6 +9,7 @@ use crate::error::ApiError;
 const FILES: &[(&str, &str, &str)] = &[
     ("app.css", "text/css; charset=utf-8", include_str!("assets/app.css")),
     ("app.js", "text/javascript; charset=utf-8", include_str!("assets/app.js")),
+    ("console.js", "text/javascript; charset=utf-8", include_str!("assets/console.js")),
     ("live.js", "text/javascript; charset=utf-8", include_str!("assets/live.js")),
     ("poster.svg", "image/svg+xml", include_str!("assets/poster.svg")),
 ];

@@ -1,21 +1,235 @@
-//! The anchor's and room operator's console.
+//! The anchor's and room operator's console: their shows, each with its lineup and the
+//! eligibility verdict of every item with its reasons, going live, pinning, the transcript box
+//! whose findings appear as soon as the words are sent (and the room's warnings over the live
+//! channel), their reputation with its breakdown, violations, measures and appeals.
 
 use axum::extract::{Path, State};
 use clearcast_domain::account::Role;
-use maud::html;
+use clearcast_domain::ids::AnchorId;
+use clearcast_domain::party::PartyKind;
+use clearcast_domain::penalty::MeasureStatus;
+use clearcast_domain::show::ShowStatus;
+use maud::{html, Markup};
 
-use super::layout::page;
+use super::layout::{form_status, page, when};
 use super::{ok, Ctx, PageResult};
+use crate::api::penalties::{self, MeasureQuery, ViolationQuery};
+use crate::api::reputation;
+use crate::api::shows::{self, ShowQuery, ShowView};
+use crate::auth::{Caller, MaybeCaller};
+use crate::error::ApiError;
+use crate::extract::ApiQuery;
 use crate::state::AppState;
 
-/// `GET /console/room`.
-pub async fn room(State(_state): State<AppState>, ctx: Ctx) -> PageResult {
-    ctx.require(&[Role::RoomOperator, Role::Anchor, Role::Agency])?;
-    ok(page(&ctx, "console", html! { h1 { "console" } }))
+/// The shows this caller runs: the room operator's own, or those with the anchor on the roster.
+async fn my_shows(state: &AppState, caller: &Caller) -> Result<(Vec<ShowView>, Option<AnchorId>), ApiError> {
+    let (room, anchor) = match caller.role() {
+        Role::RoomOperator => {
+            let room = state.store.party_of_owner(PartyKind::RoomOperator, caller.account.id).await?;
+            (room.map(|r| r.id.to_string()), None)
+        }
+        Role::Anchor => (None, state.store.anchor_of_owner(caller.account.id).await?.map(|a| a.id)),
+        _ => (None, None),
+    };
+    if room.is_none() && anchor.is_none() {
+        return Ok((Vec::new(), None));
+    }
+    let q = ShowQuery { status: None, room_operator: room.clone(), cursor: None, limit: Some(200) };
+    let axum::Json(list) = shows::list(State(state.clone()), ApiQuery(q)).await?;
+    let shows = list
+        .items
+        .into_iter()
+        .filter(|s| room.is_some() || anchor.is_some_and(|a| s.roster.iter().any(|r| r.anchor_id == a)))
+        .collect();
+    Ok((shows, anchor))
 }
 
-/// `GET /console/room/{show}`.
-pub async fn room_show(State(_state): State<AppState>, ctx: Ctx, Path(_show): Path<String>) -> PageResult {
-    ctx.require(&[Role::RoomOperator, Role::Anchor, Role::Operator])?;
-    ok(page(&ctx, "console", html! { h1 { "console" } }))
+fn status_badge(ctx: &Ctx, s: ShowStatus) -> Markup {
+    let l = ctx.lang;
+    html! {
+        @match s {
+            ShowStatus::Live => span.badge.live { (l.t("直播中", "live")) },
+            ShowStatus::Scheduled => span.badge { (l.t("待开播", "scheduled")) },
+            ShowStatus::Suspended => span.badge.bad { (l.t("已被暂停", "suspended")) },
+            ShowStatus::Ended => span.badge { (l.t("已结束", "ended")) },
+        }
+    }
+}
+
+/// `GET /console/room`: the caller's shows, reputation, violations and measures.
+pub async fn room(State(state): State<AppState>, ctx: Ctx) -> PageResult {
+    let l = ctx.lang;
+    let caller = ctx.require(&[Role::RoomOperator, Role::Anchor, Role::Agency])?.clone();
+    let (shows, anchor) = my_shows(&state, &caller).await?;
+    let rep = match anchor {
+        Some(a) => Some(reputation::anchor(State(state.clone()), Path(a.to_string())).await?.0),
+        None => None,
+    };
+    let vq =
+        ViolationQuery { show: None, anchor: None, room_operator: None, status: None, cursor: None, limit: Some(50) };
+    let violations =
+        penalties::list_violations(State(state.clone()), caller.clone(), ApiQuery(vq)).await.map(|j| j.0.items);
+    let mq = MeasureQuery { subject: None, cursor: None, limit: Some(50) };
+    let measures =
+        penalties::list_measures(State(state.clone()), caller.clone(), ApiQuery(mq)).await.map(|j| j.0.items);
+    let body = html! {
+        h1 { (l.t("直播工作台", "Room console")) }
+        section aria-labelledby="shows-h" {
+            h2 #shows-h { (l.t("我的直播", "My shows")) }
+            @if shows.is_empty() { p.card { (l.t("还没有直播。", "No shows yet.")) } }
+            div.table-wrap { table {
+                thead { tr { th { (l.t("直播", "Show")) } th { (l.t("状态", "Status")) } th { (l.t("计划开播", "Scheduled")) } th { (l.t("商品数", "Items")) } } }
+                tbody { @for s in &shows { tr {
+                    td { a href={"/console/room/" (s.id)} data-console-show=(s.id) { (s.title) } }
+                    td { (status_badge(&ctx, s.status)) }
+                    td { (when(s.scheduled_start)) }
+                    td { (s.lineup.len()) }
+                } } }
+            } }
+        }
+        @if let Some(r) = rep {
+            section.card aria-labelledby="rep-h" {
+                h2 #rep-h { (l.t("我的口碑", "My reputation")) }
+                p { (l.t("得分 ", "Score ")) strong { (r.reputation.score.map(|s| format!("{s:.2}")).unwrap_or_else(|| l.t("样本不足，暂不公布", "not published yet (too few orders)").into())) }
+                    span.muted { " · " (r.reputation.delivered_orders) (l.t(" 笔已送达订单", " delivered orders")) } }
+                div.table-wrap { table {
+                    thead { tr { th { (l.t("维度", "Component")) } th { (l.t("得分", "Value")) } th { (l.t("权重", "Weight")) } th { (l.t("观测", "Observations")) } } }
+                    tbody { @for c in &r.reputation.components { tr {
+                        td { (c.component.as_str()) } td { (format!("{:.2}", c.value)) } td { (format!("{:.2}", c.weight)) } td { (format!("{:.0}", c.observations)) }
+                    } } }
+                } }
+            }
+        }
+        section.card aria-labelledby="vio-h" {
+            h2 #vio-h { (l.t("违规记录", "Violations")) }
+            @match &violations {
+                Ok(v) if v.is_empty() => p.muted { (l.t("没有违规记录。", "No violations.")) },
+                Ok(v) => ul.findings { @for x in v { li.red[x.finding.severity == clearcast_domain::compliance::Severity::Red] {
+                    "「" (x.finding.matched) "」 " (x.finding.label.as_str()) " · " (x.finding.basis) " · " (x.status.as_str()) " · " span.muted { (when(x.created_at)) }
+                } } },
+                Err(e) => p.muted { (e.detail) },
+            }
+        }
+        section.card aria-labelledby="mea-h" {
+            h2 #mea-h { (l.t("处罚措施与申诉", "Measures and appeals")) }
+            @match &measures {
+                Ok(m) if m.is_empty() => p.muted { (l.t("没有处罚措施。", "No measures.")) },
+                Ok(m) => @for x in m { div.card data-measure=(x.measure.id) {
+                    p { strong { (x.measure.kind.as_str()) } " · " (x.measure.facts) }
+                    p.muted { (x.measure.basis) " · " (when(x.measure.starts_at))
+                        @if let Some(end) = x.measure.ends_at { " → " (when(end)) } }
+                    p.muted { (l.t("申诉途径：", "Appeal: ")) (x.measure.appeal_route) }
+                    @if x.status == MeasureStatus::Active && x.measure.appeal.is_none() {
+                        form data-api={"/api/v1/penalties/" (x.measure.id) "/appeal"} data-then="reload" {
+                            label for={"ap-" (x.measure.id)} { (l.t("申诉理由", "Your statement")) }
+                            textarea #{"ap-" (x.measure.id)} name="statement" required {}
+                            button type="submit" { (l.t("提交申诉", "Appeal")) }
+                            (form_status())
+                        }
+                    }
+                    @if let Some(a) = &x.measure.appeal { p { (l.t("已申诉：", "Appealed: ")) (a.statement) } }
+                } },
+                Err(e) => p.muted { (e.detail) },
+            }
+        }
+    };
+    ok(page(&ctx, l.t("直播工作台", "Room console"), body))
+}
+
+/// `GET /console/room/{show}`: one show's lineup with verdicts, go live, pin, the transcript box
+/// and the room's live warnings.
+pub async fn room_show(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> PageResult {
+    let l = ctx.lang;
+    let caller = ctx.require(&[Role::RoomOperator, Role::Anchor, Role::Operator])?.clone();
+    let show = shows::load(&state, &id).await?;
+    if caller.role() != Role::Operator {
+        shows::require_runner(&state, &caller, &show, "run this show").await?;
+    }
+    let products: Vec<_> =
+        state.store.lineup_list(show.id).await.map_err(ApiError::from)?.iter().map(|i| i.product).collect();
+    let unmet = shows::gate(&state, &show, &products).await?;
+    let axum::Json(view) = shows::get(State(state.clone()), MaybeCaller(Some(caller.clone())), Path(id)).await?;
+    let sid = view.id.to_string();
+    let is_anchor = caller.role() == Role::Anchor;
+    let body = html! {
+        div data-live-show=(sid) {
+            h1 { (view.title) " " (status_badge(&ctx, view.status)) }
+            p { a href={"/shows/" (sid)} { (l.t("观众看到的页面", "The viewers' page")) } }
+            @match view.status {
+                ShowStatus::Scheduled => {
+                    form data-api={"/api/v1/shows/" (sid) "/start"} data-then="reload" data-go-live {
+                        p.muted { (l.t("开播前会审查脚本；红色违规会阻止开播（第 30 条）。", "Starting reviews the script first; red findings block the start (Art. 30).")) }
+                        @if caller.role() == Role::Operator {
+                            label for="override" { (l.t("运营强制开播理由（会被记录）", "Operator override reason (recorded)")) }
+                            input #override name="override_reason" data-optional;
+                        }
+                        button type="submit" { (l.t("开播", "Go live")) }
+                        (form_status())
+                    }
+                }
+                ShowStatus::Live => {
+                    form data-api={"/api/v1/shows/" (sid) "/end"} data-then="reload" {
+                        button.secondary type="submit" { (l.t("结束直播", "End the show")) }
+                        (form_status())
+                    }
+                }
+                _ => {}
+            }
+            section.card aria-labelledby="lineup-h" {
+                h2 #lineup-h { (l.t("商品与准入结论", "Lineup and eligibility")) }
+                div.table-wrap { table {
+                    thead { tr { th { (l.t("商品", "Product")) } th { (l.t("准入", "Eligible now")) } th { (l.t("操作", "Action")) } } }
+                    tbody { @for item in &view.lineup {
+                        @let reasons: Vec<_> = unmet.iter().filter(|u| u.product_id == item.product_id).collect();
+                        tr data-lineup-item=(item.id) {
+                            td { (item.title) @if view.pinned.as_ref().is_some_and(|p| p.id == item.id) { " " span.badge.live { (l.t("已置顶", "pinned")) } } }
+                            td {
+                                @if reasons.is_empty() { span.badge.ok { (l.t("可以销售", "may sell")) } }
+                                @else { span.badge.bad { (l.t("不可销售", "may not sell")) }
+                                    ul.findings { @for u in &reasons { li.red { (u.unmet.message) " (" (u.unmet.article) ")" } } } }
+                            }
+                            td { @if view.status == ShowStatus::Live {
+                                form.inline data-api={"/api/v1/shows/" (sid) "/pin"} data-then="reload" {
+                                    input type="hidden" name="lineup_item_id" value=(item.id);
+                                    button type="submit" { (l.t("置顶", "Pin")) }
+                                    (form_status())
+                                }
+                            } }
+                        }
+                    } }
+                } }
+            }
+            @if view.status == ShowStatus::Live {
+                section.card aria-labelledby="talk-h" {
+                    h2 #talk-h { (l.t("讲解实时监督", "Sales talk supervision")) }
+                    p.muted { (l.t(
+                        "语音转写的片段发送到平台，立即检查：绝对化用语、医疗功效、站外交易、虚假价格、虚假权威、保证承诺、贬低同行。",
+                        "Speech-to-text segments are checked the moment they arrive: absolute claims, medical claims, off-platform trading, fake prices, fake authority, guarantees, disparaging rivals."
+                    )) }
+                    form data-api={"/api/v1/shows/" (sid) "/transcript"} data-build="transcript" data-transcript
+                        data-started=(view.started_at.map(|t| t.timestamp_millis()).unwrap_or(0)) {
+                        input type="hidden" name="lang" value=(l.code());
+                        @if !is_anchor {
+                            label for="anchor" { (l.t("讲话的主播", "Speaking anchor")) }
+                            select #anchor name="anchor_id" {
+                                @for a in &view.roster { option value=(a.anchor_id) { (a.name) } }
+                            }
+                        }
+                        label for="speech" { (l.t("转写文本", "Transcript text")) }
+                        textarea #speech name="text" required {}
+                        button type="submit" { (l.t("发送", "Send")) }
+                        (form_status())
+                    }
+                    h3 { (l.t("本次发送的检查结果", "Findings in what you just sent")) }
+                    ul.findings data-findings aria-live="assertive" {}
+                    h3 { (l.t("直播间实时提醒", "The room's live warnings")) }
+                    ul.findings data-warnings aria-live="polite" {}
+                    p.muted { (l.t("实时连接：", "Live link: ")) span data-live-state { "…" } }
+                }
+            }
+        }
+        script src="/assets/console.js" defer {}
+        script src="/assets/live.js" defer {}
+    };
+    ok(page(&ctx, &view.title, body))
 }
