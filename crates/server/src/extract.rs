@@ -108,6 +108,14 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
         }
         let bytes = if bytes.is_empty() { Bytes::from_static(b"{}") } else { bytes };
         let tree: serde_json::Value = serde_json::from_slice(&bytes).map_err(|e| json_error(String::new(), e))?;
+        if let Some(path) = duplicate_key(&bytes) {
+            return Err(ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "validation_failed",
+                format!("{path}: the key is given twice"),
+            )
+            .field(path, "duplicate_field", "a key may appear once in an object"));
+        }
         if let Some(path) = nul_in(&tree, String::new()) {
             return Err(ApiError::invalid(&path, "control_characters", "text may not contain NUL characters"));
         }
@@ -124,6 +132,70 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
             json_error(path, e.into_inner())
         })?;
         Ok(ApiJson(value))
+    }
+}
+
+/// The path of the first key given twice in one object, if any. A parsed tree keeps the last of
+/// two (`{"amount":5,"amount":6}` would move 6), so the raw body is walked once more to refuse
+/// what the sender cannot have meant unambiguously. Called on a body that already parsed.
+fn duplicate_key(bytes: &[u8]) -> Option<String> {
+    use serde::de::{DeserializeSeed, Deserializer, Error, MapAccess, SeqAccess, Visitor};
+
+    struct Walk<'a>(&'a str);
+    impl<'de> DeserializeSeed<'de> for Walk<'_> {
+        type Value = ();
+        fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+            d.deserialize_any(self)
+        }
+    }
+    impl<'de> Visitor<'de> for Walk<'_> {
+        type Value = ();
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("JSON")
+        }
+        fn visit_bool<E>(self, _: bool) -> Result<(), E> {
+            Ok(())
+        }
+        fn visit_i64<E>(self, _: i64) -> Result<(), E> {
+            Ok(())
+        }
+        fn visit_u64<E>(self, _: u64) -> Result<(), E> {
+            Ok(())
+        }
+        fn visit_f64<E>(self, _: f64) -> Result<(), E> {
+            Ok(())
+        }
+        fn visit_str<E>(self, _: &str) -> Result<(), E> {
+            Ok(())
+        }
+        fn visit_unit<E>(self) -> Result<(), E> {
+            Ok(())
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+            let mut i = 0usize;
+            while seq.next_element_seed(Walk(&format!("{}[{i}]", self.0)))?.is_some() {
+                i += 1;
+            }
+            Ok(())
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+            let mut seen = std::collections::HashSet::new();
+            while let Some(k) = map.next_key::<String>()? {
+                let path = join(self.0, &k);
+                if !seen.insert(k) {
+                    return Err(A::Error::custom(format!("\u{0}{path}")));
+                }
+                map.next_value_seed(Walk(&path))?;
+            }
+            Ok(())
+        }
+    }
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    match Walk("").deserialize(&mut de) {
+        Ok(()) => None,
+        // The marker keeps a duplicate apart from any other error (there are none on a body that
+        // parsed, but a walk is no place to guess).
+        Err(e) => e.to_string().strip_prefix('\u{0}').map(|m| m.split(" at line ").next().unwrap_or(m).to_string()),
     }
 }
 
@@ -220,5 +292,21 @@ impl PageQuery {
             ));
         }
         Ok(clearcast_store::PageRequest { after: self.cursor.clone(), limit })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_key_given_twice_is_found_with_its_path() {
+        assert_eq!(duplicate_key(br#"{"party_id":"mer_1","amount":5,"amount":6}"#).as_deref(), Some("amount"));
+        assert_eq!(duplicate_key(br#"{"shipping":{"name":"a","name":"b"}}"#).as_deref(), Some("shipping.name"));
+        assert_eq!(
+            duplicate_key(br#"{"transfers":[{"id":"a"},{"id":"b","amount":1,"amount":1}]}"#).as_deref(),
+            Some("transfers[1].amount")
+        );
+        assert_eq!(duplicate_key(br#"{"a":{"x":1},"b":{"x":1},"c":[1,1,"x"]}"#), None);
     }
 }

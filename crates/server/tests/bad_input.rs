@@ -1105,3 +1105,16 @@ async fn sign_up_fields_are_checked_and_nothing_is_created() {
     let a = app.post("/api/v1/auth/token", None, json!({"username": "new-user"})).await;
     problem("login without password", &a, 422, "validation_failed", ("password", "required"));
 }
+
+/// A key given twice is refused (a parser would keep the last one silently), naming its path, and
+/// nothing is written.
+#[tokio::test]
+async fn a_key_given_twice_is_refused() {
+    let fx = Fx::new().await;
+    let before = fx.snapshot().await;
+    let token = fx.op.clone();
+    let body = r#"{"transfers":[{"id":"dup-1","debit":"external_cash","credit":"guarantee_pool","amount":5,"amount":6,"kind":"funding"}]}"#;
+    let a = fx.raw("/api/v1/ledger/transfers", &token, "application/json", body).await;
+    problem("duplicate amount", &a, 422, "validation_failed", ("transfers[0].amount", "duplicate_field"));
+    assert_eq!(fx.snapshot().await, before, "nothing written");
+}
