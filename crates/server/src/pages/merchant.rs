@@ -322,7 +322,7 @@ fn product_card(l: Lang, d: &ProductDocs, today: NaiveDate, max_age_months: Opti
                             // (eligibility says `inspection_too_old`): warn before that day too.
                             @if let Some(m) = max_age_months {
                                 @if let Some(stale) = i.inspected_on.checked_add_months(chrono::Months::new(m)) {
-                                    br; span.muted { (l.t("本类目要求 ", "category needs ≤ ")) (m) (l.t(" 个月内检验", " months old")) }
+                                    @if i.valid_until.is_some() { br; } span.muted { (l.t("本类目要求 ", "category needs ≤ ")) (m) (l.t(" 个月内检验", " months old")) }
                                     " " (expiry_badge(l, expiry(stale, today)))
                                 }
                             }
@@ -458,12 +458,25 @@ pub async fn merchant(State(state): State<AppState>, ctx: Ctx) -> PageResult {
         let axum::Json(r) = reviews::for_product(State(state.clone()), Path(pid), ApiQuery(rq)).await?;
         docs.push(ProductDocs { product: p, qualifications: q.items, inspections: i.items, verdict, reviews: r.items });
     }
+    // Documents to act on: per qualification kind and for inspections only the latest counts, so
+    // a renewed licence does not keep its expired predecessor in the tally.
     let warnings = docs
         .iter()
         .flat_map(|d| {
-            let q = d.qualifications.iter().map(|q| expiry(q.valid_until, today));
-            let i = d.inspections.iter().filter_map(|i| i.valid_until).map(|u| expiry(u, today));
-            q.chain(i).collect::<Vec<_>>()
+            let q = d
+                .qualifications
+                .iter()
+                .filter(|q| !d.qualifications.iter().any(|o| o.kind == q.kind && o.valid_until > q.valid_until))
+                .map(|q| expiry(q.valid_until, today));
+            let latest = d.inspections.iter().max_by_key(|i| i.inspected_on);
+            let until = latest.and_then(|i| i.valid_until).map(|u| expiry(u, today));
+            // An inspection also goes stale when older than the category allows.
+            let max_age = state.policy.category(d.product.category).inspection.map(|r| r.max_age_months);
+            let stale = latest
+                .zip(max_age)
+                .and_then(|(i, m)| i.inspected_on.checked_add_months(chrono::Months::new(m)))
+                .map(|u| expiry(u, today));
+            q.chain(until).chain(stale).collect::<Vec<_>>()
         })
         .filter(|e| *e != Expiry::Fine)
         .count();
