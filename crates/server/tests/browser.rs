@@ -215,3 +215,106 @@ async fn an_anchor_says_a_banned_phrase_and_sees_the_warning() {
     sign_out(&c).await;
     c.close().await.unwrap();
 }
+
+/// A paid order from the live show and a complaint about it that the merchant answered and the
+/// operator took up: the state in which the operator adjudicates.
+async fn complaint_under_review(app: &TestApp) -> (String, String) {
+    let consumer = app.login("consumer", "consumer-demo-pass").await;
+    let show = live_show(app).await;
+    let o = app
+        .post(
+            "/api/v1/orders",
+            Some(&consumer),
+            json!({"product_id": show["pinned"]["product_id"], "show_id": show["id"], "quantity": 1,
+                   "shipping": {"name": "张三", "phone": "13800000000", "address": "北京市朝阳区建国路 1 号"}}),
+        )
+        .await;
+    assert_eq!(o.status, 201, "{}", o.body);
+    let order = o.body["id"].as_str().unwrap().to_string();
+    assert_eq!(app.post(&format!("/api/v1/orders/{order}/pay"), Some(&consumer), json!({})).await.status, 200);
+    let c = app
+        .post(
+            "/api/v1/complaints",
+            Some(&consumer),
+            json!({"order_id": order, "category": "false_advertising", "description": "直播里说是有机大米，包装上没有有机认证"}),
+        )
+        .await;
+    assert_eq!(c.status, 201, "{}", c.body);
+    let id = c.body["id"].as_str().unwrap().to_string();
+    let haowu = app.login("haowu", "merchant-demo-pass").await;
+    let r = app.post(&format!("/api/v1/complaints/{id}/response"), Some(&haowu), json!({"text": "认证在办理中"})).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let op = app.login("operator", "operator-demo-pass").await;
+    let r = app.post(&format!("/api/v1/complaints/{id}/review"), Some(&op), json!({})).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    (order, id)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_operator_upholds_a_complaint_and_the_consumer_sees_the_compensation() {
+    let app = TestApp::spawn_demo().await;
+    let Some((_driver, c)) = browser("zh-CN").await else { return };
+    let (order, id) = complaint_under_review(&app).await;
+
+    // The merchant's console lists the complaint with its response.
+    sign_in(&c, &app.base, "haowu", "merchant-demo-pass", "/console/merchant").await;
+    assert!(text(&c, &format!("[data-complaint='{id}']")).await.contains("认证在办理中"));
+    shot(&c, "merchant-console").await;
+    sign_out(&c).await;
+
+    sign_in(&c, &app.base, "operator", "operator-demo-pass", "/console/operator").await;
+    shot(&c, "operator-console").await;
+    let form = format!("form[data-adjudicate-uphold='{id}']");
+    c.find(Locator::Css(&format!("{form} textarea[name=reason]")))
+        .await
+        .unwrap()
+        .send_keys("主播宣称有机，商品无有机认证，构成虚假宣传")
+        .await
+        .unwrap();
+    // Merchant 70 %, room operator 30 %.
+    let merchant = c.find(Locator::Css(&format!("{form} input[name='liability.merchant_bps']"))).await.unwrap();
+    merchant.clear().await.unwrap();
+    merchant.send_keys("7000").await.unwrap();
+    let room = c.find(Locator::Css(&format!("{form} input[name='liability.room_operator_bps']"))).await.unwrap();
+    room.clear().await.unwrap();
+    room.send_keys("3000").await.unwrap();
+    c.find(Locator::Css(&format!("{form} button[type=submit]"))).await.unwrap().click().await.unwrap();
+    // The page reloads; the complaint is no longer waiting for a decision.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !c.find_all(Locator::Css(&format!("[data-adjudicate='{id}']"))).await.unwrap().is_empty() {
+        assert!(Instant::now() < deadline, "the adjudication forms are still there");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let op = app.login("operator", "operator-demo-pass").await;
+    let k = app.get(&format!("/api/v1/complaints/{id}"), Some(&op)).await;
+    assert_eq!(k.body["status"], "compensated", "{}", k.body);
+    assert_eq!(k.body["decision"]["liability"]["merchant_bps"], 7000);
+    assert_eq!(k.body["decision"]["liability"]["room_operator_bps"], 3000);
+    let paid = k.body["paid"].as_i64().unwrap();
+    // False advertising: refund plus three times the price, at least ¥500 (CPL Art. 55).
+    assert!(paid >= 50_000, "{}", k.body);
+    sign_out(&c).await;
+
+    // The consumer's orders page shows what the platform paid.
+    sign_in(&c, &app.base, "consumer", "consumer-demo-pass", "/me/orders").await;
+    let shown = text(&c, &format!("[data-order='{order}'] [data-compensation]")).await;
+    let yuan = format!("{}.{:02}", paid / 100, paid % 100);
+    assert!(shown.contains(&yuan), "{shown:?} should show ¥{yuan}");
+    shot(&c, "my-orders-compensated").await;
+    c.close().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_regulator_sees_the_charts_and_checks_the_audit_chain() {
+    let app = TestApp::spawn_demo().await;
+    let Some((_driver, c)) = browser("en").await else { return };
+    let _ = complaint_under_review(&app).await;
+    sign_in(&c, &app.base, "regulator", "regulator-demo-pass", "/console/regulator").await;
+    for chart in ["complaints", "compensation"] {
+        let svg = c.find(Locator::Css(&format!("[data-chart='{chart}'] svg"))).await.unwrap();
+        assert!(svg.is_displayed().await.unwrap(), "{chart} chart drawn");
+    }
+    shot(&c, "regulator-console").await;
+    assert!(text(&c, "[data-audit-result]").await.contains("intact"));
+    c.close().await.unwrap();
+}

@@ -27,7 +27,7 @@ pub fn home_of(role: Role) -> &'static str {
         Role::RoomOperator | Role::Anchor | Role::Agency => "/console/room",
         Role::Merchant => "/console/merchant",
         Role::Operator => "/console/operator",
-        Role::Regulator => "/regulator",
+        Role::Regulator => "/console/regulator",
     }
 }
 

@@ -17,6 +17,7 @@ use clearcast_domain::verification::{Decision, VerificationStatus};
 use maud::{html, Markup};
 
 use super::layout::{form_status, page, when, yuan};
+use super::names;
 use super::{ok, Ctx, Lang, PageResult};
 use crate::api::complaints::{self, ComplaintQuery, ComplaintView};
 use crate::api::eligibility::{self, EligibilityQuery, EligibilityView};
@@ -100,18 +101,6 @@ pub(super) fn verification_badge(l: Lang, s: VerificationStatus) -> Markup {
     }
 }
 
-/// The name of a complaint status.
-pub(super) fn complaint_status(l: Lang, s: ComplaintStatus) -> &'static str {
-    match s {
-        ComplaintStatus::Filed => l.t("待商家回应", "awaiting the merchant"),
-        ComplaintStatus::Responded => l.t("商家已回应，待平台受理", "responded, awaiting review"),
-        ComplaintStatus::UnderReview => l.t("平台审理中", "under review"),
-        ComplaintStatus::Upheld => l.t("投诉成立", "upheld"),
-        ComplaintStatus::Rejected => l.t("投诉不成立", "rejected"),
-        ComplaintStatus::Compensated => l.t("成立并已先行赔付", "upheld and compensated"),
-    }
-}
-
 /// Whether a complaint still waits for a step (the merchant's or the platform's).
 pub(super) fn open(s: ComplaintStatus) -> bool {
     matches!(s, ComplaintStatus::Filed | ComplaintStatus::Responded | ComplaintStatus::UnderReview)
@@ -179,8 +168,8 @@ pub(super) fn clocks(l: Lang, c: &ComplaintView, now: DateTime<Utc>) -> Markup {
 pub(super) fn complaint_facts(l: Lang, c: &ComplaintView) -> Markup {
     let k = &c.complaint;
     html! {
-        p { strong { (k.category.as_str()) } " · "
-            span.badge data-complaint-status=(k.status.as_str()) { (complaint_status(l, k.status)) }
+        p { strong { (names::category(l, k.category)) } " · "
+            span.badge data-complaint-status=(k.status.as_str()) { (names::complaint_status(l, k.status)) }
             " · " span.muted { (l.t("提交于 ", "filed ")) (when(k.filed_at)) }
             @if let Some(o) = k.order { " · " span.muted { (l.t("订单 ", "order ")) code { (o) } " " (yuan(k.price.minor)) } }
             @if let Some(s) = k.show { " · " a href={"/shows/" (s)} { (l.t("直播场次", "show")) } }

@@ -20,6 +20,7 @@ pub mod charts;
 pub mod lang;
 pub mod layout;
 pub mod merchant;
+pub mod names;
 pub mod operator;
 pub mod regulator;
 pub mod room;
@@ -52,7 +53,7 @@ pub fn router() -> Router<AppState> {
         .route("/console/room/{show}", get(room::room_show))
         .route("/console/merchant", get(merchant::merchant))
         .route("/console/operator", get(operator::operator))
-        .route("/regulator", get(regulator::dashboard))
+        .route("/console/regulator", get(regulator::dashboard))
         .route("/assets/{name}", get(assets::serve))
 }
 

@@ -20,6 +20,7 @@ use maud::{html, Markup};
 
 use super::layout::{form_status, page, when, yuan};
 use super::merchant::{bps, clocks, complaint_facts, expiry, expiry_badge, open, overdue_name, verification_badge};
+use super::names;
 use super::{ok, Ctx, Lang, PageResult};
 use crate::api::anchors;
 use crate::api::complaints::{self, ComplaintQuery, ComplaintView};
@@ -174,7 +175,7 @@ fn violation_card(l: Lang, v: &Violation) -> Markup {
     let secs = v.at_ms / 1000;
     html! {
         article.card data-violation=(id) {
-            p { span.badge.warn { (f.label.as_str()) } " " strong { "「" (f.matched) "」" } " · " (f.points) (l.t(" 分", " points"))
+            p { span.badge.warn { (names::label(l, f.label)) } " " strong { "「" (f.matched) "」" } " · " (f.points) (l.t(" 分", " points"))
                 " · " a href={"/shows/" (v.show)} { (l.t("直播场次", "show")) } " "
                 span.muted { (format!("{:02}:{:02}:{:02}", secs / 3600, secs / 60 % 60, secs % 60)) " · " (when(v.created_at)) } }
             p.muted { (l.t("主播 ", "anchor ")) code { (v.anchor) } " · " (l.t("直播间 ", "room ")) code { (v.room_operator) }
@@ -256,7 +257,7 @@ fn measure_card(l: Lang, m: &MeasureView) -> Markup {
     let pending = x.appeal.as_ref().is_some_and(|a| a.upheld.is_none());
     html! {
         article.card data-measure=(id) {
-            p { strong { (x.kind.as_str()) } " · " code { (x.subject) } " · " (x.points) (l.t(" 分", " points")) " "
+            p { strong { (names::measure(l, x.kind)) } " · " code { (x.subject) } " · " (x.points) (l.t(" 分", " points")) " "
                 @match m.status {
                     MeasureStatus::Active => { span.badge.bad { (l.t("生效中", "active")) } }
                     MeasureStatus::Lifted => { span.badge { (l.t("已到期解除", "lifted")) } }
@@ -427,6 +428,8 @@ pub async fn operator(State(state): State<AppState>, ctx: Ctx) -> PageResult {
                 li { a href="#decide-h" { (l.t("待裁决投诉 ", "Complaints to adjudicate ")) } strong data-count="decide" { (to_decide.len()) } }
                 li { a href="#appeals-h" { (l.t("待决定申诉 ", "Appeals to decide ")) } strong data-count="appeals" { (appeals.len()) } }
             }
+            // Operators read the regulator's dashboard too: the same figures the regulator sees.
+            p { a href="/console/regulator" { (l.t("监管看板（投诉趋势、赔付、重点直播间、审计链）", "Regulator dashboard (complaint trends, compensation, key rooms, audit chain)")) } }
         }
 
         section aria-labelledby="overdue-h" data-overdue-list {
@@ -436,8 +439,8 @@ pub async fn operator(State(state): State<AppState>, ctx: Ctx) -> PageResult {
                 div.table-wrap { table {
                     thead { tr { th { (l.t("投诉", "Complaint")) } th { (l.t("状态", "Status")) } th { (l.t("超时环节", "Overdue")) } th { (l.t("裁决期限", "Decide by")) } } }
                     tbody { @for c in &overdue { tr data-overdue-complaint=(c.complaint.id) {
-                        td { a href={"#complaint-" (c.complaint.id)} { code { (c.complaint.id) } } " " (c.complaint.category.as_str()) }
-                        td { (super::merchant::complaint_status(l, c.complaint.status)) }
+                        td { a href={"#complaint-" (c.complaint.id)} { code { (c.complaint.id) } } " " (names::category(l, c.complaint.category)) }
+                        td { (names::complaint_status(l, c.complaint.status)) }
                         td { @for o in &c.overdue { span.badge.bad { (overdue_name(l, o)) } " " } }
                         td { (when(c.complaint.decide_by)) }
                     } } }

@@ -17,6 +17,7 @@ use serde::Deserialize;
 
 use super::charts::{self, ChartText};
 use super::layout::{page, when, yuan};
+use super::names;
 use super::{ok, Ctx, Lang, PageResult};
 use crate::api::audit::{self, ChainCheck};
 use crate::api::notices::{self, MeasureReportLine, MeasuresReportQuery};
@@ -94,41 +95,6 @@ fn halves(today: NaiveDate) -> [String; 2] {
         [format!("{y}H1"), format!("{}H2", y - 1)]
     } else {
         [format!("{y}H2"), format!("{y}H1")]
-    }
-}
-
-/// Complaint categories in the order the charts stack them, with their names.
-const CATEGORIES: [(&str, &str, &str); 8] = [
-    ("quality", "质量问题", "quality"),
-    ("not_as_described", "与描述不符", "not as described"),
-    ("false_advertising", "虚假宣传", "false advertising"),
-    ("counterfeit", "假冒伪劣", "counterfeit"),
-    ("disclosure_missing", "未亮明经营者信息", "disclosure missing"),
-    ("price_fraud", "价格欺诈", "price fraud"),
-    ("service", "服务", "service"),
-    ("food_safety", "食品安全", "food safety"),
-];
-
-/// A category's name in the page language; an unknown key is shown as it is.
-fn category_name(l: Lang, key: &str) -> String {
-    CATEGORIES.iter().find(|(k, _, _)| *k == key).map(|(_, zh, en)| l.t(zh, en).to_string()).unwrap_or(key.to_string())
-}
-
-/// Where a category sorts: the fixed order first, unknown keys after.
-fn category_rank(key: &str) -> usize {
-    CATEGORIES.iter().position(|(k, _, _)| *k == key).unwrap_or(CATEGORIES.len())
-}
-
-fn measure_name(l: Lang, k: MeasureKind) -> &'static str {
-    match k {
-        MeasureKind::Warning => l.t("警告", "warning"),
-        MeasureKind::FeatureLimit => l.t("限制功能", "feature limit"),
-        MeasureKind::TrafficLimit => l.t("限制流量", "traffic limit"),
-        MeasureKind::LiveSuspension => l.t("暂停直播", "live suspension"),
-        MeasureKind::TimedStop => l.t("限期停止直播", "timed stop"),
-        MeasureKind::AccountClosure => l.t("关闭账号", "account closure"),
-        MeasureKind::NoReregistration => l.t("关闭账号并禁止重新注册", "closure, no re-registration"),
-        MeasureKind::Blacklist => l.t("列入黑名单", "blacklisted"),
     }
 }
 
@@ -223,7 +189,7 @@ async fn trends(state: &AppState, caller: &Caller, today: NaiveDate) -> Result<T
         });
     }
     let mut categories: Vec<String> = by_category.iter().flatten().map(|r| r.key.clone()).collect();
-    categories.sort_by_key(|k| (category_rank(k), k.clone()));
+    categories.sort_by_key(|k| (names::category_rank(k), k.clone()));
     categories.dedup();
     Ok(Trends { months, by_month, by_category, categories })
 }
@@ -304,7 +270,7 @@ fn complaints_section(l: Lang, t: &Trends) -> Markup {
             let cells = t
                 .categories
                 .iter()
-                .map(|c| (category_name(l, c), rows.iter().find(|r| &r.key == c).map(|r| r.filed).unwrap_or(0)))
+                .map(|c| (names::category_key(l, c), rows.iter().find(|r| &r.key == c).map(|r| r.filed).unwrap_or(0)))
                 .collect();
             (axis_label(i, m), cells)
         })
@@ -334,7 +300,7 @@ fn complaints_section(l: Lang, t: &Trends) -> Markup {
                 caption.muted { (title) }
                 thead { tr {
                     th scope="col" { (l.t("月份", "Month")) }
-                    @for c in &t.categories { th scope="col" { (category_name(l, c)) } }
+                    @for c in &t.categories { th scope="col" { (names::category_key(l, c)) } }
                     th scope="col" { (l.t("合计", "Total")) }
                     th scope="col" { (l.t("已决定", "Decided")) }
                     th scope="col" { (l.t("成立率", "Upheld rate")) }
@@ -470,7 +436,7 @@ fn measures_section(l: Lang, all: &[MeasureReportLine], more: bool) -> Markup {
             @if all.is_empty() {
                 p { (l.t("平台尚未采取处置措施。", "The platform has taken no measures.")) }
             } @else {
-                p { @for (i, (k, n)) in counts.iter().enumerate() { @if i > 0 { " · " } (measure_name(l, *k)) " " strong { (n) } } }
+                p { @for (i, (k, n)) in counts.iter().enumerate() { @if i > 0 { " · " } (names::measure(l, *k)) " " strong { (n) } } }
             }
             @if more {
                 p.muted { (l.t("措施过多，此处只统计前一部分；完整报告见 JSON。", "Too many measures to count here; the full report is in the JSON.")) }
@@ -489,7 +455,7 @@ fn measures_section(l: Lang, all: &[MeasureReportLine], more: bool) -> Markup {
                     } }
                     tbody { @for m in &severe { tr data-measure=(m.measure.id) {
                         td { code { (m.measure.subject) } }
-                        td { (measure_name(l, m.measure.kind)) }
+                        td { (names::measure(l, m.measure.kind)) }
                         td { (measure_status(l, m.status)) }
                         td { (when(m.measure.starts_at)) " – " (m.measure.ends_at.map(when).unwrap_or_else(|| l.t("永久", "permanent").to_string())) }
                         td { (m.measure.facts) br; span.muted { (m.measure.basis) } }
@@ -547,14 +513,5 @@ mod tests {
         assert_eq!(halves(d(2026, 3, 1)), ["2026H1".to_string(), "2025H2".to_string()]);
         assert_eq!(halves(d(2026, 7, 1)), ["2026H2".to_string(), "2026H1".to_string()]);
         assert!(reports::half_year(&halves(d(2026, 12, 31))[0]).is_some(), "the report accepts the name");
-    }
-
-    #[test]
-    fn categories_have_names_and_a_fixed_order() {
-        assert_eq!(category_name(Lang::En, "price_fraud"), "price fraud");
-        assert_eq!(category_name(Lang::Zh, "quality"), "质量问题");
-        assert_eq!(category_name(Lang::En, "new_kind"), "new_kind");
-        assert!(category_rank("quality") < category_rank("food_safety"));
-        assert_eq!(category_rank("new_kind"), CATEGORIES.len());
     }
 }

@@ -12,6 +12,7 @@ use clearcast_domain::show::ShowStatus;
 use maud::{html, Markup};
 
 use super::layout::{form_status, page, when};
+use super::names;
 use super::{ok, Ctx, PageResult};
 use crate::api::penalties::{self, MeasureQuery, ViolationQuery};
 use crate::api::reputation;
@@ -105,7 +106,7 @@ pub async fn room(State(state): State<AppState>, ctx: Ctx) -> PageResult {
             @match &violations {
                 Ok(v) if v.is_empty() => p.muted { (l.t("没有违规记录。", "No violations.")) },
                 Ok(v) => ul.findings { @for x in v { li.red[x.finding.severity == clearcast_domain::compliance::Severity::Red] {
-                    "「" (x.finding.matched) "」 " (x.finding.label.as_str()) " · " (x.finding.basis) " · " (x.status.as_str()) " · " span.muted { (when(x.created_at)) }
+                    "「" (x.finding.matched) "」 " (names::label(l, x.finding.label)) " · " (x.finding.basis) " · " (x.status.as_str()) " · " span.muted { (when(x.created_at)) }
                 } } },
                 Err(e) => p.muted { (e.detail) },
             }
@@ -115,7 +116,7 @@ pub async fn room(State(state): State<AppState>, ctx: Ctx) -> PageResult {
             @match &measures {
                 Ok(m) if m.is_empty() => p.muted { (l.t("没有处罚措施。", "No measures.")) },
                 Ok(m) => @for x in m { div.card data-measure=(x.measure.id) {
-                    p { strong { (x.measure.kind.as_str()) } " · " (x.measure.facts) }
+                    p { strong { (names::measure(l, x.measure.kind)) } " · " (x.measure.facts) }
                     p.muted { (x.measure.basis) " · " (when(x.measure.starts_at))
                         @if let Some(end) = x.measure.ends_at { " → " (when(end)) } }
                     p.muted { (l.t("申诉途径：", "Appeal: ")) (x.measure.appeal_route) }

@@ -3,13 +3,13 @@
 
 use axum::extract::{Path, State};
 use clearcast_domain::account::Role;
-use clearcast_domain::complaint::ComplaintStatus;
 use clearcast_domain::disclosure::{AnchorRole, DisclosureCard};
 use clearcast_domain::order::{Order, OrderStatus};
 use clearcast_domain::show::ShowStatus;
 use maud::{html, Markup};
 
 use super::layout::{form_status, page, when, yuan};
+use super::names;
 use super::{ok, Ctx, Lang, PageResult};
 use crate::api::complaints::{self, ComplaintQuery, ComplaintView};
 use crate::api::feed::{self, FeedQuery};
@@ -217,17 +217,6 @@ fn status_name(l: Lang, s: OrderStatus) -> &'static str {
     }
 }
 
-fn complaint_status(l: Lang, s: ComplaintStatus) -> &'static str {
-    match s {
-        ComplaintStatus::Filed => l.t("已提交，待商家回应", "filed, awaiting the merchant"),
-        ComplaintStatus::Responded => l.t("商家已回应", "the merchant responded"),
-        ComplaintStatus::UnderReview => l.t("平台审理中", "under review"),
-        ComplaintStatus::Upheld => l.t("投诉成立", "upheld"),
-        ComplaintStatus::Rejected => l.t("投诉不成立", "rejected"),
-        ComplaintStatus::Compensated => l.t("已先行赔付", "compensated"),
-    }
-}
-
 fn action(api: String, label: &str, then: &str) -> Markup {
     html! { form.inline data-api=(api) data-then=(then) { button type="submit" { (label) } (form_status()) } }
 }
@@ -236,8 +225,8 @@ fn complaint_block(l: Lang, c: &ComplaintView) -> Markup {
     let k = &c.complaint;
     html! {
         div.card data-complaint=(k.id) {
-            p { strong { (l.t("投诉 ", "Complaint ")) } (k.category.as_str()) " · "
-                span.badge data-complaint-status { (complaint_status(l, k.status)) }
+            p { strong { (l.t("投诉 ", "Complaint ")) } (names::category(l, k.category)) " · "
+                span.badge data-complaint-status { (names::complaint_status(l, k.status)) }
                 @for o in &c.overdue { " " span.badge.bad { (l.t("超时：", "overdue: ")) (o) } } }
             @if let Some(d) = &k.decision {
                 p { (d.reason) }

@@ -1,0 +1,99 @@
+//! What the pages call the platform's states and kinds, in Chinese and English. The API keeps
+//! its snake_case keys; a page shows people words. One place, so a complaint status reads the same
+//! on every console.
+
+use clearcast_domain::complaint::{ComplaintCategory, ComplaintStatus};
+use clearcast_domain::compliance::Label;
+use clearcast_domain::penalty::MeasureKind;
+
+use super::Lang;
+
+/// Complaint categories in the order the charts stack them, with their names.
+pub const CATEGORIES: [(&str, &str, &str); 8] = [
+    ("quality", "质量问题", "quality"),
+    ("not_as_described", "与描述不符", "not as described"),
+    ("false_advertising", "虚假宣传", "false advertising"),
+    ("counterfeit", "假冒伪劣", "counterfeit"),
+    ("disclosure_missing", "未亮明经营者信息", "disclosure missing"),
+    ("price_fraud", "价格欺诈", "price fraud"),
+    ("service", "服务", "service"),
+    ("food_safety", "食品安全", "food safety"),
+];
+
+/// A complaint category's name from its API key; an unknown key is shown as it is.
+pub fn category_key(l: Lang, key: &str) -> String {
+    CATEGORIES.iter().find(|(k, _, _)| *k == key).map(|(_, zh, en)| l.t(zh, en).to_string()).unwrap_or(key.to_string())
+}
+
+/// Where a category sorts: the fixed order first, unknown keys after.
+pub fn category_rank(key: &str) -> usize {
+    CATEGORIES.iter().position(|(k, _, _)| *k == key).unwrap_or(CATEGORIES.len())
+}
+
+/// A complaint category's name.
+pub fn category(l: Lang, c: ComplaintCategory) -> String {
+    category_key(l, c.as_str())
+}
+
+/// A complaint status's name.
+pub fn complaint_status(l: Lang, s: ComplaintStatus) -> &'static str {
+    match s {
+        ComplaintStatus::Filed => l.t("待商家回应", "awaiting the merchant"),
+        ComplaintStatus::Responded => l.t("商家已回应，待平台受理", "responded, awaiting review"),
+        ComplaintStatus::UnderReview => l.t("平台审理中", "under review"),
+        ComplaintStatus::Upheld => l.t("投诉成立", "upheld"),
+        ComplaintStatus::Rejected => l.t("投诉不成立", "rejected"),
+        ComplaintStatus::Compensated => l.t("成立并已先行赔付", "upheld and compensated"),
+    }
+}
+
+/// A measure's name.
+pub fn measure(l: Lang, k: MeasureKind) -> &'static str {
+    match k {
+        MeasureKind::Warning => l.t("警告", "warning"),
+        MeasureKind::FeatureLimit => l.t("限制功能", "feature limit"),
+        MeasureKind::TrafficLimit => l.t("限制流量", "traffic limit"),
+        MeasureKind::LiveSuspension => l.t("暂停直播", "live suspension"),
+        MeasureKind::TimedStop => l.t("限期停止直播", "timed stop"),
+        MeasureKind::AccountClosure => l.t("关闭账号", "account closure"),
+        MeasureKind::NoReregistration => l.t("关闭账号并禁止重新注册", "closure, no re-registration"),
+        MeasureKind::Blacklist => l.t("列入黑名单", "blacklisted"),
+    }
+}
+
+/// A speech finding's label.
+pub fn label(l: Lang, x: Label) -> &'static str {
+    match x {
+        Label::AbsoluteClaim => l.t("绝对化用语", "absolute claim"),
+        Label::MedicalClaim => l.t("医疗功效宣称", "medical claim"),
+        Label::OffPlatform => l.t("诱导站外交易", "off-platform trading"),
+        Label::PriceFraud => l.t("虚假价格比较", "fake price comparison"),
+        Label::FalseAuthority => l.t("虚构权威背书", "false authority"),
+        Label::Guarantee => l.t("保证性承诺", "guarantee"),
+        Label::Disparagement => l.t("贬低竞品", "disparaging rivals"),
+        Label::Abuse => l.t("辱骂", "abuse"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn categories_have_names_and_a_fixed_order() {
+        assert_eq!(category_key(Lang::En, "price_fraud"), "price fraud");
+        assert_eq!(category_key(Lang::Zh, "quality"), "质量问题");
+        assert_eq!(category_key(Lang::En, "new_kind"), "new_kind");
+        assert_eq!(category(Lang::Zh, ComplaintCategory::FoodSafety), "食品安全");
+        assert!(category_rank("quality") < category_rank("food_safety"));
+        assert_eq!(category_rank("new_kind"), CATEGORIES.len());
+    }
+
+    #[test]
+    fn every_category_has_a_name() {
+        for (k, _, en) in CATEGORIES {
+            let c: ComplaintCategory = serde_json::from_value(serde_json::json!(k)).unwrap();
+            assert_eq!(category(Lang::En, c), en);
+        }
+    }
+}
