@@ -291,7 +291,10 @@ async fn serve(args: ServeArgs) -> Result<()> {
     writeln!(out, "listening on http://{addr}")?;
     if args.demo {
         let tokens = demo::tokens(&state).await.map_err(|e| anyhow::anyhow!("issuing demo tokens: {}", e.detail))?;
-        writeln!(out, "\nDemo logins (POST /api/v1/auth/token with username and password) and fresh bearer tokens:")?;
+        writeln!(
+            out,
+            "\nDemo logins: sign in to the pages at http://{addr}/login, or POST /api/v1/auth/token; fresh bearer tokens:"
+        )?;
         for (l, token) in tokens {
             writeln!(
                 out,
@@ -303,7 +306,8 @@ async fn serve(args: ServeArgs) -> Result<()> {
                 l.about
             )?;
         }
-        writeln!(out, "\nTry: curl -H 'Authorization: Bearer <token>' http://{addr}/api/v1/products")?;
+        writeln!(out, "\nOpen http://{addr}/ in a browser (the shows on air), or try the API:")?;
+        writeln!(out, "  curl -H 'Authorization: Bearer <token>' http://{addr}/api/v1/products")?;
     }
     out.flush()?;
     let app = clearcast_server::build(state);

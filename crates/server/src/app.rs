@@ -209,7 +209,7 @@ pub fn build(state: AppState) -> Router {
         )
         .merge(crate::pages::router())
         .route_layer(middleware::from_fn(track))
-        .fallback(|| async { ApiError::not_found("route") })
+        .fallback(crate::pages::not_found)
         .method_not_allowed_fallback(|| async {
             ApiError::new(
                 StatusCode::METHOD_NOT_ALLOWED,

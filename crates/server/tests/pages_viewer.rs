@@ -152,6 +152,12 @@ async fn the_disclosure_card_is_in_the_html_and_home_links_every_live_show() {
     let (status, html) = get(&app, &format!("/shows/{unknown}"), None, "en").await;
     assert_eq!(status, 404, "{html}");
     assert!(html.contains("<html"), "an error page, not JSON");
+    // So is a path nobody serves, for a browser; an API client still gets problem+json.
+    let res = client().get(format!("{}/nope", app.base)).header("accept", "text/html").send().await.unwrap();
+    assert_eq!(res.status().as_u16(), 404);
+    assert!(res.headers()["content-type"].to_str().unwrap().starts_with("text/html"));
+    let res = client().get(format!("{}/api/v1/nope", app.base)).header("accept", "text/html").send().await.unwrap();
+    assert_eq!(res.headers()["content-type"], "application/problem+json");
 }
 
 #[tokio::test]

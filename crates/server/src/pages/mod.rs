@@ -147,6 +147,19 @@ impl IntoResponse for PageError {
     }
 }
 
+/// Where no route matches: a browser asking for a page outside the API gets an HTML page that
+/// says so; everything else (API clients, `/api/…`) the API's problem+json.
+pub async fn not_found(uri: axum::http::Uri, headers: axum::http::HeaderMap) -> Response {
+    let e = ApiError::not_found("route");
+    let wants_html =
+        headers.get(axum::http::header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|a| a.contains("text/html"));
+    if wants_html && !uri.path().starts_with("/api/") {
+        PageError::Api(e).into_response()
+    } else {
+        e.into_response()
+    }
+}
+
 /// A page's result.
 pub type PageResult = Result<Response, PageError>;
 
