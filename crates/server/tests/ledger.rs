@@ -79,6 +79,7 @@ async fn ledger_flow(app: &TestApp) {
     for (patch, status, field_or_code) in [
         (json!({"amount": 0}), 422, "transfers[0].amount"),
         (json!({"amount": -5}), 422, "transfers[0].amount"),
+        (json!({"amount": 100_000_000_000_001_i64}), 422, "transfers[0].amount"),
         (json!({"debit": "vault"}), 422, "transfers[0].debit"),
         (json!({"credit": "merchant_deposit:mer_0192f0c5a4c37d6a9b4f3e2d1c0b0a09"}), 422, "transfers[0].credit"),
         (json!({"currency": "USD"}), 422, "transfers[0].currency"),
@@ -153,6 +154,8 @@ async fn ledger_flow(app: &TestApp) {
     assert_eq!(app.get(&format!("/api/v1/ledger/accounts/{dep}"), Some(&hw)).await.status, 403);
     assert_eq!(app.get(&format!("/api/v1/ledger/accounts/merchant_deposit:{haowu}"), Some(&reg)).await.status, 200);
     assert_eq!(app.get("/api/v1/ledger/accounts/vault", Some(&op)).await.status, 400);
+    let bad = app.get(&format!("/api/v1/ledger/accounts/{dep}?cursor=-1"), Some(&yx)).await;
+    assert_eq!((bad.status, bad.field()), (422, "cursor"), "{}", bad.body);
     assert_eq!(app.get("/api/v1/ledger/trial-balance", Some(&op)).await.body["total"], 0);
 }
 

@@ -24,6 +24,10 @@ use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiJson, ApiQuery};
 use crate::state::AppState;
 
+/// The most one posted transfer may move, fen (¥1 trillion): far above any real movement, far
+/// below where sums of many could overflow; a typo of extra zeros gets a clear 422.
+const MAX_TRANSFER_MINOR: i64 = 100_000_000_000_000;
+
 /// Id prefixes the platform's own flows use; hand-posted transfers may not take them.
 pub const RESERVED: [&str; 4] = ["order:", "complaint:", "dep:", "pay:"];
 
@@ -127,6 +131,13 @@ pub async fn parse_transfers(
         known_account(state, &f("credit"), &credit).await?;
         if t.amount <= 0 {
             return Err(ApiError::invalid(&f("amount"), "must_be_positive", "the amount must be greater than zero"));
+        }
+        if t.amount > MAX_TRANSFER_MINOR {
+            return Err(ApiError::invalid(
+                &f("amount"),
+                "out_of_range",
+                "one transfer moves at most ¥1,000,000,000,000",
+            ));
         }
         let currency = match t.currency.as_deref() {
             None | Some("CNY") => Currency::CNY,
@@ -294,7 +305,15 @@ pub async fn statement(
     if !(1..=200).contains(&limit) {
         return Err(ApiError::invalid("limit", "out_of_range", "limit is 1-200"));
     }
-    let rows = state.store.account_transfers(&a, q.cursor.unwrap_or(0).max(0), limit as u32 + 1).await?;
+    let cursor = q.cursor.unwrap_or(0);
+    if cursor < 0 {
+        return Err(ApiError::invalid(
+            "cursor",
+            "out_of_range",
+            "a cursor is a previous page's next_cursor (0 or more)",
+        ));
+    }
+    let rows = state.store.account_transfers(&a, cursor, limit as u32 + 1).await?;
     let more = rows.len() > limit as usize;
     let rows: Vec<(i64, Transfer)> = rows.into_iter().take(limit as usize).collect();
     Ok(Json(Statement {
