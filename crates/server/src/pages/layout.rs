@@ -97,6 +97,7 @@ pub fn page(ctx: &Ctx, title: &str, body: Markup) -> Markup {
                 meta name="viewport" content="width=device-width, initial-scale=1";
                 @if let Some(c) = &ctx.csrf { meta name="csrf-token" content=(c); }
                 meta name="lang" content=(l.code());
+                meta name="names" content=(super::names::script_names(l));
                 title { (title) " · clearcast" }
                 link rel="stylesheet" href="/assets/app.css";
                 script src="/assets/app.js" defer {}

@@ -75,6 +75,33 @@ pub fn label(l: Lang, x: Label) -> &'static str {
     }
 }
 
+/// Every measure kind.
+const MEASURES: [MeasureKind; 8] = [
+    MeasureKind::Warning,
+    MeasureKind::FeatureLimit,
+    MeasureKind::TrafficLimit,
+    MeasureKind::LiveSuspension,
+    MeasureKind::TimedStop,
+    MeasureKind::AccountClosure,
+    MeasureKind::NoReregistration,
+    MeasureKind::Blacklist,
+];
+
+/// The names the pages' scripts need for what arrives as API keys (speech labels, severities,
+/// measures), as a JSON object for a `<meta>` tag: the scripts show words, not keys.
+pub fn script_names(l: Lang) -> String {
+    let mut m = serde_json::Map::new();
+    for x in Label::ALL {
+        m.insert(x.as_str().into(), label(l, x).into());
+    }
+    for k in MEASURES {
+        m.insert(k.as_str().into(), measure(l, k).into());
+    }
+    m.insert("red".into(), l.t("严重", "serious").into());
+    m.insert("yellow".into(), l.t("提醒", "caution").into());
+    serde_json::Value::Object(m).to_string()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -87,6 +114,15 @@ mod tests {
         assert_eq!(category(Lang::Zh, ComplaintCategory::FoodSafety), "食品安全");
         assert!(category_rank("quality") < category_rank("food_safety"));
         assert_eq!(category_rank("new_kind"), CATEGORIES.len());
+    }
+
+    #[test]
+    fn scripts_get_a_name_for_every_label_and_measure() {
+        let v: serde_json::Value = serde_json::from_str(&script_names(Lang::Zh)).unwrap();
+        assert_eq!(v["medical_claim"], "医疗功效宣称");
+        assert_eq!(v["traffic_limit"], "限制流量");
+        assert_eq!(v["red"], "严重");
+        assert_eq!(v.as_object().unwrap().len(), Label::ALL.len() + MEASURES.len() + 2);
     }
 
     #[test]

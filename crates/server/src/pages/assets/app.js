@@ -12,6 +12,10 @@
   var T = function (zh, en) { return lang === 'en' ? en : zh; };
   window.cc = window.cc || {};
   window.cc.T = T;
+  // Words for the API's keys (speech labels, severities, measures), in the page language.
+  var names = {};
+  try { names = JSON.parse(meta('names') || '{}'); } catch (e) { names = {}; }
+  window.cc.name = function (k) { return names[k] || k; };
   window.cc.csrf = function () { return meta('csrf-token'); };
   window.cc.builders = window.cc.builders || {};
 

@@ -3,6 +3,7 @@
 (function () {
   'use strict';
   var T = window.cc.T;
+  var N = window.cc.name;
   var n = 0;
   window.cc.builders.transcript = function (form) {
     var started = Number(form.dataset.started) || Date.now();
@@ -28,14 +29,14 @@
         found += 1;
         var li = document.createElement('li');
         if (f.severity === 'red') li.className = 'red';
-        li.textContent = '「' + f.matched + '」 ' + f.label + ' · ' + f.severity + ' · ' + f.basis + ' → ' + f.suggestion;
+        li.textContent = '「' + f.matched + '」 ' + N(f.label) + ' · ' + N(f.severity) + ' · ' + f.basis + ' → ' + f.suggestion;
         list.appendChild(li);
       });
     });
     (data.measures || []).forEach(function (m) {
       var li = document.createElement('li');
       li.className = 'red';
-      li.textContent = T('处罚措施：', 'Measure: ') + m.kind + ' · ' + m.facts;
+      li.textContent = T('处罚措施：', 'Measure: ') + N(m.kind) + ' · ' + m.facts;
       list.appendChild(li);
     });
     if (!found) {

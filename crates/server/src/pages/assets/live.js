@@ -8,6 +8,7 @@
   var root = document.querySelector('[data-live-show]');
   if (!root) return;
   var T = window.cc ? window.cc.T : function (zh) { return zh; };
+  var N = window.cc ? window.cc.name : function (k) { return k; };
   var csrf = window.cc ? window.cc.csrf() : '';
   var showId = root.dataset.liveShow;
   var ws = null;
@@ -37,7 +38,7 @@
   function stock(s) { if (s && s.available !== undefined) set('[data-stock]', s.available); }
 
   function finding(f) {
-    return '「' + f.matched + '」 ' + f.label + ' · ' + f.severity + ' · ' + f.basis + ' → ' + f.suggestion;
+    return '「' + f.matched + '」 ' + N(f.label) + ' · ' + N(f.severity) + ' · ' + f.basis + ' → ' + f.suggestion;
   }
 
   async function refreshPinned() {
@@ -58,14 +59,14 @@
       case 'comment': prepend('[data-comments]', m.text); break;
       case 'comment_hidden':
         prepend('[data-comments]', T('（已隐藏，仅你和平台可见）', '(hidden; only you and the platform see it) ') + m.text + ' — ' +
-          (m.findings || []).map(function (f) { return f.label + ' · ' + f.basis; }).join('; '), 'hidden');
+          (m.findings || []).map(function (f) { return N(f.label) + ' · ' + f.basis; }).join('; '), 'hidden');
         break;
       case 'warning':
         (m.findings || []).forEach(function (f) { prepend('[data-warnings]', finding(f), f.severity === 'red' ? 'red' : ''); });
         break;
       case 'pinned': refreshPinned(); break;
       case 'notice': prepend('[data-notices]', m.text); break;
-      case 'measure': prepend('[data-notices]', T('平台措施：', 'Platform measure: ') + (m.reason || m.measure || m.kind) + ' · ' + (m.basis || '')); break;
+      case 'measure': prepend('[data-notices]', T('平台措施：', 'Platform measure: ') + (m.reason || N(m.measure || m.kind)) + ' · ' + (m.basis || '')); break;
       case 'ended':
         ended = true;
         prepend('[data-notices]', T('直播已结束。', 'The show has ended.'));
