@@ -135,8 +135,8 @@ pub struct Finding {
 }
 
 impl Finding {
-    fn new(rule: &catalogue::Rule, text: &str, start: usize, end: usize, lang: Option<Lang>) -> Self {
-        let char_start = text[..start].chars().count();
+    /// A finding of `rule` at bytes `start..end` of `text`, which is character `char_start`.
+    fn at(rule: &catalogue::Rule, text: &str, start: usize, end: usize, char_start: usize, lang: Option<Lang>) -> Self {
         let matched = text[start..end].to_string();
         let suggestion = match (lang, rule.suggestion_zh.is_empty(), rule.suggestion_en.is_empty()) {
             (Some(Lang::En), _, false) | (None, true, false) => rule.suggestion_en.clone(),

@@ -93,37 +93,149 @@ fn latin(c: char) -> bool {
     c.is_ascii_alphanumeric()
 }
 
-/// Normalises `input` into the spaced view (see the module docs).
-pub fn spaced(input: &str) -> Normalised {
-    let mut out = Normalised { text: String::with_capacity(input.len()), spans: Vec::with_capacity(input.len()) };
+/// Where the normaliser writes: the text alone (the scan's fast path), or the text with the map
+/// back to the original (built only when there is something to report). Both run the same code,
+/// so the two views cannot drift apart.
+trait Sink {
+    /// One folded character that came from the original bytes `from`.
+    fn push_char(&mut self, c: char, from: (u32, u32));
+    /// A run of characters kept exactly as said, starting at byte `at` of the original.
+    fn push_run(&mut self, run: &str, at: u32);
+}
+
+impl Sink for String {
+    #[inline]
+    fn push_char(&mut self, c: char, _: (u32, u32)) {
+        self.push(c);
+    }
+    #[inline]
+    fn push_run(&mut self, run: &str, _: u32) {
+        self.push_str(run);
+    }
+}
+
+impl Sink for Normalised {
+    #[inline]
+    fn push_char(&mut self, c: char, from: (u32, u32)) {
+        self.push(c, from);
+    }
+    fn push_run(&mut self, run: &str, at: u32) {
+        self.text.push_str(run);
+        for (i, c) in run.char_indices() {
+            let s = at + i as u32;
+            self.spans.extend(std::iter::repeat_n((s, s + c.len_utf8() as u32), c.len_utf8()));
+        }
+    }
+}
+
+/// Bytes kept exactly as they are (lower-case ASCII letters, digits, `%`, `$`, `+`): what `fold`
+/// maps to itself, so a run of them is copied whole instead of decoded and folded one by one.
+const VERBATIM: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        t[b] = c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'%' || c == b'$' || c == b'+';
+        b += 1;
+    }
+    t
+};
+
+/// The length of the run at the start of `b` that the normaliser keeps verbatim: the bytes of
+/// `VERBATIM` and CJK ideographs U+4E00..=U+9FFF (UTF-8 `E4 B8..BF xx` to `E9 xx xx`), which
+/// `fold` keeps as they are. `b` comes from a `str`, so a lead byte is followed by its
+/// continuation bytes and the run ends on a character boundary.
+#[inline]
+fn verbatim_run(b: &[u8]) -> usize {
+    let mut i = 0;
+    while let Some(&x) = b.get(i) {
+        if VERBATIM[x as usize] {
+            i += 1;
+        } else if (0xE5..=0xE9).contains(&x) || (x == 0xE4 && b.get(i + 1).is_some_and(|y| *y >= 0xB8)) {
+            i += 3;
+        } else {
+            break;
+        }
+    }
+    i.min(b.len())
+}
+
+/// The normaliser proper (see the module docs), writing to either sink.
+fn spaced_core<S: Sink>(input: &str, out: &mut S) {
+    let bytes = input.as_bytes();
     // A separator run seen since the last kept character, with its original range.
     let mut gap: Option<(u32, u32)> = None;
-    let mut last: Option<char> = None;
-    let mut chars = input.char_indices().peekable();
-    while let Some((i, raw)) = chars.next() {
-        let from = (i as u32, (i + raw.len_utf8()) as u32);
-        let Some(mut c) = fold(raw) else {
+    // What the last kept character was: a Latin letter or digit, and a digit.
+    let (mut last_latin, mut last_digit) = (false, false);
+    let mut i = 0;
+    while i < bytes.len() {
+        let run = verbatim_run(&bytes[i..]);
+        if run > 0 {
+            let first = bytes[i];
+            if let Some(g) = gap.take() {
+                if last_latin && first.is_ascii_alphanumeric() {
+                    out.push_char(' ', g);
+                }
+            }
+            out.push_run(&input[i..i + run], i as u32);
+            // The last byte of a CJK character is a continuation byte: neither Latin nor digit.
+            let last = bytes[i + run - 1];
+            (last_latin, last_digit) = (last.is_ascii_alphanumeric(), last.is_ascii_digit());
+            i += run;
+            continue;
+        }
+        let Some(raw) = input[i..].chars().next() else { break };
+        let len = raw.len_utf8();
+        let from = (i as u32, (i + len) as u32);
+        i += len;
+        let Some(c) = fold(raw) else {
             gap = Some(gap.map_or(from, |g| (g.0, from.1)));
             continue;
         };
         if c == '.' {
             // A dot is kept only inside a number (39.9); otherwise it separates.
-            let next_digit = chars.peek().and_then(|(_, n)| fold(*n)).is_some_and(|n| n.is_ascii_digit());
-            if !(gap.is_none() && last.is_some_and(|l| l.is_ascii_digit()) && next_digit) {
+            let next_digit = input[i..].chars().next().and_then(fold).is_some_and(|n| n.is_ascii_digit());
+            if !(gap.is_none() && last_digit && next_digit) {
                 gap = Some(gap.map_or(from, |g| (g.0, from.1)));
                 continue;
             }
-            c = '.';
         }
         if let Some(g) = gap.take() {
-            if last.is_some_and(latin) && latin(c) {
-                out.push(' ', g);
+            if last_latin && latin(c) {
+                out.push_char(' ', g);
             }
         }
-        out.push(c, from);
-        last = Some(c);
+        out.push_char(c, from);
+        (last_latin, last_digit) = (latin(c), c.is_ascii_digit());
     }
+}
+
+/// Normalises `input` into the spaced view (see the module docs).
+pub fn spaced(input: &str) -> Normalised {
+    let mut out = Normalised { text: String::with_capacity(input.len()), spans: Vec::with_capacity(input.len()) };
+    spaced_core(input, &mut out);
     out
+}
+
+/// The spaced view's text alone, written into `out` (cleared first): what the scan matches on
+/// before it knows whether there is anything to map back.
+pub(super) fn spaced_text(input: &str, out: &mut String) {
+    out.clear();
+    out.reserve(input.len());
+    spaced_core(input, out);
+}
+
+/// What [`Normalised::replace_all`] makes of the text, without the map: `text` with every
+/// leftmost-longest match of `ac` replaced, written into `out` (cleared first).
+pub(super) fn replace_text(text: &str, ac: &aho_corasick::AhoCorasick, with: &[String], out: &mut String) {
+    out.clear();
+    let mut at = 0;
+    for m in ac.find_iter(text) {
+        out.push_str(&text[at..m.start()]);
+        out.push_str(with.get(m.pattern().as_usize()).map(String::as_str).unwrap_or(""));
+        at = m.end();
+    }
+    out.push_str(&text[at..]);
 }
 
 /// The compact view of an already spaced text: every remaining space dropped.

@@ -2,10 +2,12 @@
 //! pass (Aho-Corasick), run the regular expressions the cheap pass cannot express, then drop what
 //! an exception or the product's category makes innocent.
 
+use std::cell::RefCell;
+
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 
 use super::catalogue::{self, CatalogueError, Rule, Scope};
-use super::matching::{GatedRegexes, PatternSet};
+use super::matching::{all_occurrences, Combined, CombinedBuilder, GatedRegexes, Pending, Role};
 use super::normalise::{self, Normalised};
 use super::{Finding, Lang};
 
@@ -20,15 +22,60 @@ pub struct Catalogue {
     rules: Vec<Rule>,
     lines: Vec<usize>,
     aliases: Option<(AhoCorasick, Vec<String>)>,
-    literals: PatternSet,
+    /// Literals, compact literals, exceptions, trigger literals and alias keys: one pass.
+    combined: Combined,
     literal_meta: Vec<Pattern>,
-    compact: Option<(PatternSet, Vec<usize>)>,
+    /// The compact literals again, for the compact view of a text with spaces in it.
+    compact: Option<(AhoCorasick, Vec<usize>)>,
     regexes: GatedRegexes,
-    exceptions: PatternSet,
-    exception_rule: Vec<usize>,
     exception_regexes: GatedRegexes,
     /// Each rule's negations, normalised once.
     negations: Vec<Vec<String>>,
+    /// Whether each rule applies without a product category, in speech and in chat: decided
+    /// once here rather than for every match.
+    applies_uncategorised: Vec<[bool; 2]>,
+}
+
+/// A match: (rule, start, end, source), in normalised coordinates until mapped back.
+type Hit = (usize, usize, usize, Source);
+
+/// Where a match came from. Between matches of one label over the same words with the same
+/// points, the one found by a more literal means names the finding: a literal, then a compact
+/// literal, then an anchored regex, then a searching one (then file order).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Source {
+    Literal,
+    Compact,
+    AnchoredRegex,
+    SearchingRegex,
+}
+
+/// What one scan needs besides the text, kept per thread and reused so that a scan of a clean
+/// segment allocates nothing.
+#[derive(Default)]
+struct Scratch {
+    text: String,
+    aliased: String,
+    compact: String,
+    /// For each byte of `compact`, its position in the normalised text.
+    compact_at: Vec<u32>,
+    hits: Vec<Hit>,
+    exceptions: Vec<Hit>,
+    regexes: Pending,
+    exception_regexes: Pending,
+}
+
+impl Scratch {
+    fn clear(&mut self) {
+        self.hits.clear();
+        self.exceptions.clear();
+        self.regexes.clear();
+        self.exception_regexes.clear();
+    }
+}
+
+thread_local! {
+    static SCRATCH: RefCell<Scratch> = RefCell::new(Scratch::default());
 }
 
 impl std::fmt::Debug for Catalogue {
@@ -141,21 +188,51 @@ impl Catalogue {
         };
         let regexes = gated(&regex_src, &regex_line)?;
         let exception_regexes = gated(&exception_src, &exception_line)?;
+        let mut combined = CombinedBuilder::default();
+        for (i, l) in lits.iter().enumerate() {
+            combined.add(l.as_bytes(), Role::Literal(i as u32));
+        }
+        for (l, r) in compact_lits.iter().zip(&compact_rule) {
+            combined.add(l.as_bytes(), Role::Compact(*r as u32));
+        }
+        for (l, r) in excs.iter().zip(&exception_rule) {
+            combined.add(l.as_bytes(), Role::Exception(*r as u32));
+        }
+        for (l, i) in regexes.triggers() {
+            combined.add(l, Role::Trigger(*i as u32));
+        }
+        for (l, i) in exception_regexes.triggers() {
+            combined.add(l, Role::ExceptionTrigger(*i as u32));
+        }
+        for (l, i) in regexes.endings() {
+            combined.add(l, Role::Ending(*i as u32));
+        }
+        for (l, i) in exception_regexes.endings() {
+            combined.add(l, Role::ExceptionEnding(*i as u32));
+        }
+        for k in &alias_from {
+            combined.add(k.as_bytes(), Role::Alias);
+        }
         let compact =
-            if compact_lits.is_empty() { None } else { Some((PatternSet::new(&compact_lits)?, compact_rule)) };
-        Ok(Self {
-            literals: PatternSet::new(&lits)?,
+            if compact_lits.is_empty() { None } else { Some((all_occurrences(&compact_lits)?, compact_rule)) };
+        let mut catalogue = Self {
+            combined: combined.build()?,
             literal_meta,
             compact,
             regexes,
-            exceptions: PatternSet::new(&excs)?,
-            exception_rule,
             exception_regexes,
             negations,
             aliases,
             rules,
             lines,
-        })
+            applies_uncategorised: Vec::new(),
+        };
+        catalogue.applies_uncategorised = catalogue
+            .rules
+            .iter()
+            .map(|r| [catalogue.applies(r, Scope::Speech, None), catalogue.applies(r, Scope::Chat, None)])
+            .collect();
+        Ok(catalogue)
     }
 
     /// Regexes that have no trigger literals and run on every text (kept near zero for speed).
@@ -196,81 +273,204 @@ impl Catalogue {
         }
     }
 
-    /// True when one of the rule's negations is said just before `start` (folded like the scan).
-    fn negated(&self, rule: &Rule, text: &str, start: usize) -> bool {
+    /// Whether rule `r` applies here (see [`Catalogue::applies`]), without string compares when
+    /// there is no category.
+    #[inline]
+    fn applies_to(&self, r: usize, scope: Scope, category: Option<&str>) -> bool {
+        match category {
+            None => self.applies_uncategorised.get(r).is_some_and(|a| a[matches!(scope, Scope::Chat) as usize]),
+            Some(_) => self.rules.get(r).is_some_and(|rule| self.applies(rule, scope, category)),
+        }
+    }
+
+    /// True when one of rule `r`'s negations is said just before `start` (folded like the scan).
+    fn negated(&self, r: usize, text: &str, start: usize) -> bool {
+        let Some(rule) = self.rules.get(r) else { return false };
         if rule.negations.is_empty() {
             return false;
         }
         let before = &text[..start];
         let from = before.char_indices().rev().nth(rule.negation_window.saturating_sub(1)).map(|(i, _)| i).unwrap_or(0);
         let window = self.normalise(&before[from..]).text;
-        let index = self.rules.iter().position(|r| std::ptr::eq(r, rule)).unwrap_or(0);
-        self.negations.get(index).is_some_and(|ns| ns.iter().any(|n| !n.is_empty() && window.contains(n.as_str())))
+        self.negations.get(r).is_some_and(|ns| ns.iter().any(|n| !n.is_empty() && window.contains(n.as_str())))
+    }
+
+    /// One pass of the combined automaton over the normalised text `t`: literal matches of the
+    /// rules that apply (whole words where the literal says so), compact literals when `t` has no
+    /// space (then it is its own compact view), exceptions, and where the regexes must run.
+    /// Returns whether an alias key occurs (then `t` must be rewritten and passed again).
+    fn pass(&self, t: &str, applies: &impl Fn(usize) -> bool, s: &mut Matches<'_>) -> bool {
+        let bytes = t.as_bytes();
+        let no_space = !bytes.contains(&b' ');
+        let mut alias = false;
+        self.combined.for_each(t, |role, ms, me| match role {
+            Role::Literal(i) => {
+                let Some(p) = self.literal_meta.get(i as usize) else { return };
+                if !applies(p.rule)
+                    || (p.left_boundary && ms > 0 && is_word(bytes.get(ms - 1).map(|b| *b as char)))
+                    || (p.right_boundary && is_word(bytes.get(me).map(|b| *b as char)))
+                {
+                    return;
+                }
+                s.hits.push((p.rule, ms, me, Source::Literal));
+            }
+            Role::Compact(r) => {
+                if no_space && applies(r as usize) {
+                    s.hits.push((r as usize, ms, me, Source::Compact));
+                }
+            }
+            Role::Trigger(i) => {
+                if applies(self.regexes.owner(i as usize)) {
+                    self.regexes.triggered(i as usize, ms, s.regexes);
+                }
+            }
+            Role::Exception(r) => {
+                if applies(r as usize) {
+                    s.exceptions.push((r as usize, ms, me, Source::Literal));
+                }
+            }
+            Role::ExceptionTrigger(i) => {
+                if applies(self.exception_regexes.owner(i as usize)) {
+                    self.exception_regexes.triggered(i as usize, ms, s.exception_regexes);
+                }
+            }
+            Role::Ending(i) => self.regexes.ending(i as usize, ms, s.regexes),
+            Role::ExceptionEnding(i) => self.exception_regexes.ending(i as usize, ms, s.exception_regexes),
+            Role::Alias => alias = true,
+        });
+        if !no_space {
+            if let Some((ac, rule_of)) = &self.compact {
+                // The compact view: every space dropped (spaces are ASCII, so byte by byte keeps
+                // it UTF-8), each byte remembering where it was.
+                s.compact.clear();
+                s.compact_at.clear();
+                let mut at = 0;
+                for piece in t.split(' ') {
+                    s.compact.push_str(piece);
+                    s.compact_at.extend(at as u32..(at + piece.len()) as u32);
+                    at += piece.len() + 1;
+                }
+                for m in ac.find_overlapping_iter(s.compact.as_str()) {
+                    let r = rule_of.get(m.pattern().as_usize()).copied().unwrap_or(usize::MAX);
+                    let (Some(a), Some(b)) = (s.compact_at.get(m.start()), s.compact_at.get(m.end() - 1)) else {
+                        continue;
+                    };
+                    if applies(r) {
+                        s.hits.push((r, *a as usize, *b as usize + 1, Source::Compact));
+                    }
+                }
+            }
+        }
+        alias
     }
 
     /// Scans `text`; findings are sorted by position.
     pub fn scan(&self, text: &str, scope: Scope, category: Option<&str>, lang: Option<Lang>) -> Vec<Finding> {
-        let n = self.normalise(text);
-        let t = n.text.as_str();
-        // (rule, original start, original end)
-        let mut hits: Vec<(usize, usize, usize)> = Vec::new();
-        self.literals.for_each(t, |pi, ms, me| {
-            let p = &self.literal_meta[pi];
-            if (p.left_boundary && is_word(t.as_bytes()[..ms].last().map(|b| *b as char)))
-                || (p.right_boundary && is_word(t.as_bytes().get(me).map(|b| *b as char)))
-            {
-                return;
+        let run = |scratch: &mut Scratch| self.scan_with(scratch, text, scope, category, lang);
+        SCRATCH
+            .try_with(|cell| match cell.try_borrow_mut() {
+                Ok(mut scratch) => run(&mut scratch),
+                // Only a scan within a scan on this thread gets here: it uses its own scratch.
+                Err(_) => run(&mut Scratch::default()),
+            })
+            // The thread is being torn down: scan without the shared scratch.
+            .unwrap_or_else(|_| run(&mut Scratch::default()))
+    }
+
+    fn scan_with(
+        &self,
+        scratch: &mut Scratch,
+        text: &str,
+        scope: Scope,
+        category: Option<&str>,
+        lang: Option<Lang>,
+    ) -> Vec<Finding> {
+        scratch.clear();
+        let Scratch { text: spaced, aliased, compact, compact_at, hits, exceptions, regexes, exception_regexes } =
+            scratch;
+        let applies = |r: usize| self.applies_to(r, scope, category);
+        normalise::spaced_text(text, spaced);
+        let mut m = Matches { hits, exceptions, regexes, exception_regexes, compact, compact_at };
+        let mut t = spaced.as_str();
+        let mut folded = false;
+        if self.pass(t, &applies, &mut m) {
+            if let Some((ac, to)) = &self.aliases {
+                // Rare: an evasive spelling was used. Fold it and match again on the result.
+                normalise::replace_text(t, ac, to, aliased);
+                t = aliased.as_str();
+                folded = true;
+                m.hits.clear();
+                m.exceptions.clear();
+                m.regexes.clear();
+                m.exception_regexes.clear();
+                self.pass(t, &applies, &mut m);
             }
-            let (s, e) = n.original(ms, me);
-            hits.push((p.rule, s, e));
-        });
-        if let Some((ac, rule_of)) = &self.compact {
-            let c = normalise::compact(&n);
-            ac.for_each(&c.text, |pi, ms, me| {
-                let (s, e) = c.original(ms, me);
-                hits.push((rule_of[pi], s, e));
-            });
         }
-        self.regexes.for_each(
-            t,
-            |_| true,
-            |rule, ms, me| {
-                let (s, e) = n.original(ms, me);
-                hits.push((rule, s, e));
-            },
-        );
-        hits.retain(|(r, _, _)| self.applies(&self.rules[*r], scope, category));
-        if hits.is_empty() {
+        self.regexes.run(t, m.regexes, applies, |r, ms, me, anchored| {
+            m.hits.push((r, ms, me, if anchored { Source::AnchoredRegex } else { Source::SearchingRegex }))
+        });
+        if m.hits.is_empty() {
             return Vec::new();
         }
         // Exceptions, only for the rules that matched.
-        let mut hit_rules: Vec<usize> = hits.iter().map(|h| h.0).collect();
+        let mut hit_rules: Vec<usize> = m.hits.iter().map(|h| h.0).collect();
         hit_rules.sort_unstable();
         hit_rules.dedup();
-        let mut innocent: Vec<(usize, usize, usize)> = Vec::new();
-        self.exceptions.for_each(t, |pi, ms, me| {
-            let r = self.exception_rule[pi];
-            if hit_rules.binary_search(&r).is_ok() {
-                let (s, e) = n.original(ms, me);
-                innocent.push((r, s, e));
-            }
-        });
-        self.exception_regexes.for_each(
+        let mut innocent: Vec<(usize, usize, usize)> = m
+            .exceptions
+            .iter()
+            .filter(|(r, ..)| hit_rules.binary_search(r).is_ok())
+            .map(|&(r, ms, me, _)| (r, ms, me))
+            .collect();
+        self.exception_regexes.run(
             t,
+            m.exception_regexes,
             |r| hit_rules.binary_search(&r).is_ok(),
-            |r, ms, me| {
-                let (s, e) = n.original(ms, me);
-                innocent.push((r, s, e));
-            },
+            |r, ms, me, _| innocent.push((r, ms, me)),
         );
-        hits.retain(|(r, s, e)| !innocent.iter().any(|(ir, is, ie)| ir == r && is < e && s < ie));
-        hits.retain(|(r, s, _)| !self.negated(&self.rules[*r], text, *s));
+        let overlaps = |innocent: &[(usize, usize, usize)], (r, s, e): (usize, usize, usize)| {
+            innocent.iter().any(|&(ir, is, ie)| ir == r && is < e && s < ie)
+        };
+        if !folded {
+            // Without alias folding every normalised character stands for its own stretch of the
+            // original, in order (an inserted space for the gap it replaced), and matches start
+            // and end on characters: two matches overlap here exactly when they overlap in the
+            // original. So the exceptions apply before the map exists, and a text whose matches
+            // are all innocent never needs one.
+            m.hits.retain(|&(r, s, e, _)| !overlaps(&innocent, (r, s, e)));
+            if m.hits.is_empty() {
+                return Vec::new();
+            }
+        }
+        // Something is left to report: only now build the map back to the original text.
+        let n = self.normalise(text);
+        debug_assert_eq!(n.text, t, "the fast normaliser and the mapped one disagree");
+        let original = |(r, ms, me): (usize, usize, usize)| {
+            let (s, e) = n.original(ms, me);
+            (r, s, e)
+        };
+        let mut hits: Vec<Hit> = m
+            .hits
+            .iter()
+            .map(|&(r, ms, me, source)| {
+                let (r, s, e) = original((r, ms, me));
+                (r, s, e, source)
+            })
+            .collect();
+        if folded {
+            // A folded alias maps every byte of its replacement to the whole spelling it replaced:
+            // overlaps are decided in the original, as they always were.
+            let innocent: Vec<(usize, usize, usize)> = innocent.into_iter().map(original).collect();
+            hits.retain(|&(r, s, e, _)| !overlaps(&innocent, (r, s, e)));
+        }
+        hits.retain(|(r, s, ..)| !self.negated(*r, text, *s));
         // One finding per label per stretch of text: overlapping matches of rules with the same
         // label ("全网最", "全网最低", "最低") are one claim, not three, so points are not counted
-        // twice. The rule kept is the one with the most points (then the longest match).
+        // twice. The rule kept is the one with the most points, then the longest match, then the
+        // one found by the more literal means (see `Source`), then the first in the file.
         let label = |r: usize| self.rules[r].label.as_str();
-        hits.sort_unstable_by_key(|h| (label(h.0), h.1, std::cmp::Reverse(h.2)));
-        let mut merged: Vec<(usize, usize, usize)> = Vec::new();
+        hits.sort_unstable_by_key(|h| (label(h.0), h.1, std::cmp::Reverse(h.2), h.3, h.0));
+        let mut merged: Vec<Hit> = Vec::new();
         for h in hits {
             match merged.last_mut() {
                 Some(last) if label(last.0) == label(h.0) && h.1 < last.2 => {
@@ -285,6 +485,63 @@ impl Catalogue {
             }
         }
         merged.sort_unstable_by_key(|h| (h.1, h.0));
-        merged.into_iter().map(|(r, s, e)| Finding::new(&self.rules[r], text, s, e, lang)).collect()
+        // Character offsets counted once along the text, not from the start for every finding.
+        let (mut byte_at, mut char_at) = (0, 0);
+        merged
+            .into_iter()
+            .map(|(r, s, e, _)| {
+                char_at += text[byte_at..s].chars().count();
+                byte_at = s;
+                Finding::at(&self.rules[r], text, s, e, char_at, lang)
+            })
+            .collect()
+    }
+}
+
+/// Where a pass puts what it finds (borrowed from the scratch).
+struct Matches<'a> {
+    hits: &'a mut Vec<Hit>,
+    exceptions: &'a mut Vec<Hit>,
+    regexes: &'a mut Pending,
+    exception_regexes: &'a mut Pending,
+    compact: &'a mut String,
+    compact_at: &'a mut Vec<u32>,
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn the_fast_normaliser_writes_what_the_mapped_one_does() {
+        for s in [
+            "加 Ｖ 信",
+            "Best   Regards, all!",
+            "原价199，今天只要39.9元",
+            "It ends. Now",
+            "ＷｅＣｈａｔ",
+            "v❤ 3.",
+            "a.5 ９.9",
+            "É Ⅻ ß",
+        ] {
+            let mut fast = String::new();
+            normalise::spaced_text(s, &mut fast);
+            assert_eq!(fast, normalise::spaced(s).text, "{s:?}");
+        }
+    }
+
+    #[test]
+    fn a_tie_goes_to_the_literal_and_aliases_exceptions_and_negations_still_hold() {
+        let c = Catalogue::default_catalogue().unwrap();
+        let f = c.scan("全网最低价", Scope::Speech, None, None);
+        // `absolute.zh.scope` matches the same words by regex with the same points.
+        assert!(f.iter().any(|f| f.rule == "absolute.zh.never_cheaper"), "{f:?}");
+        let f = c.scan("有问题加 wei信 聊", Scope::Speech, None, None);
+        assert!(f.iter().any(|f| f.label == super::super::Label::OffPlatform && f.matched.contains("wei信")), "{f:?}");
+        assert!(c.scan("最近很忙", Scope::Speech, None, None).is_empty());
+        assert!(c.scan("我们不会让你私下转账", Scope::Speech, None, None).is_empty());
+        let f = c.scan("这是最好的，真的最好", Scope::Speech, None, None);
+        assert_eq!(f.iter().map(|f| f.char_start).collect::<Vec<_>>(), vec![2, 8]);
     }
 }
