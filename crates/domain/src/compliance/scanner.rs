@@ -1,6 +1,8 @@
-//! The compiled catalogue and the scan: normalise once, match every literal of every rule in one
-//! pass (Aho-Corasick), run the regular expressions the cheap pass cannot express, then drop what
-//! an exception or the product's category makes innocent.
+//! The compiled catalogue and the scan: normalise once, find every literal, exception, regex
+//! trigger and alias key in one Aho-Corasick pass, run the regular expressions the cheap pass
+//! cannot express only where their triggers are, then drop what an exception, a negation or the
+//! product's category makes innocent. Most segments of a live transcript report nothing, so the
+//! map from normalised back to original offsets is built only when something is left to report.
 
 use std::cell::RefCell;
 
