@@ -8,6 +8,7 @@
 //! index, so the plain number is never stored or compared in SQL.
 #![forbid(unsafe_code)]
 
+mod checkout_batch;
 pub mod crypto;
 mod error;
 mod postgres;
@@ -20,6 +21,7 @@ mod sql_quality;
 mod sql_shows;
 mod sql_supervision;
 mod sqlite;
+mod sqlite_checkout;
 pub mod testing;
 
 use async_trait::async_trait;

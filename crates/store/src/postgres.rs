@@ -33,6 +33,11 @@ impl PgStore {
         Ok(store)
     }
 
+    /// A checkout batch: its statements over the pool (the variant rows locked `FOR UPDATE`).
+    async fn place_batch(&self, batch: &[crate::PlaceRequest]) -> crate::StoreResult<Vec<crate::PlaceOutcome>> {
+        self.place_orders_sql(batch).await
+    }
+
     fn reader(&self) -> &PgPool {
         &self.pool
     }

@@ -10,9 +10,9 @@ macro_rules! impl_order_store {
             json(&row.try_get::<String, _>("doc")?)
         }
 
-        #[async_trait]
-        impl OrderStore for $ty {
-            async fn place_orders(&self, batch: &[PlaceRequest]) -> StoreResult<Vec<PlaceOutcome>> {
+        impl $ty {
+            /// The batch in SQL over sqlx: a handful of statements per batch.
+            pub(crate) async fn place_orders_sql(&self, batch: &[PlaceRequest]) -> StoreResult<Vec<PlaceOutcome>> {
                 // A handful of statements per batch, not per order: read what the batch needs,
                 // decide every order in memory first come first served, then write. The variant
                 // rows are locked (PostgreSQL) or the single writer holds the database (SQLite),
@@ -84,54 +84,16 @@ macro_rules! impl_order_store {
                         None => 0,
                     });
                 }
-                let initial = stock.clone();
-
-                // Decide, first come first served.
-                let mut out = Vec::with_capacity(batch.len());
-                let mut placed: Vec<&PlaceRequest> = Vec::new();
-                for req in batch {
-                    let o = &req.order;
-                    if let Some(k) = &req.idempotency_key {
-                        if let Some(id) = known.get(&(o.consumer, k.clone())) {
-                            out.push(PlaceOutcome::Duplicate(*id));
-                            continue;
-                        }
-                    }
-                    let q = i64::from(o.quantity);
-                    if let (Some(limit), Some(show)) = (req.limit, o.show) {
-                        let already = held.get(&(o.consumer, show, o.product)).copied().unwrap_or(0);
-                        if already + q > i64::from(limit) {
-                            out.push(PlaceOutcome::OverLimit { limit, already });
-                            continue;
-                        }
-                    }
-                    let left = stock.get(&o.variant).copied().unwrap_or(0);
-                    if left < q {
-                        out.push(PlaceOutcome::SoldOut { available: left });
-                        continue;
-                    }
-                    stock.insert(o.variant, left - q);
-                    if let (Some(_), Some(show)) = (req.limit, o.show) {
-                        *held.entry((o.consumer, show, o.product)).or_insert(0) += q;
-                    }
-                    if let Some(k) = &req.idempotency_key {
-                        known.insert((o.consumer, k.clone()), o.id);
-                    }
-                    placed.push(req);
-                    out.push(PlaceOutcome::Placed);
-                }
+                let decided = crate::checkout_batch::decide(batch, crate::checkout_batch::Holdings { known, held, stock });
+                let placed: Vec<&PlaceRequest> = decided.placed.iter().map(|i| &batch[*i]).collect();
 
                 // Write: one conditional update per variant (it cannot take stock below zero, and
                 // it fails loudly if anything moved), and the orders in multi-row inserts.
-                for (v, left) in &stock {
-                    let before = initial.get(v).copied().unwrap_or(0);
-                    if *left == before {
-                        continue;
-                    }
+                for (v, before, left) in &decided.stock_moves {
                     let n = sqlx::query("UPDATE variants SET stock = $1 WHERE id = $2 AND stock = $3 AND $1 >= 0")
                         .bind(*left)
                         .bind(v.to_string())
-                        .bind(before)
+                        .bind(*before)
                         .execute(&mut *tx)
                         .await?;
                     if n.rows_affected() != 1 {
@@ -174,7 +136,14 @@ macro_rules! impl_order_store {
                     q.execute(&mut *tx).await?;
                 }
                 tx.commit().await?;
-                Ok(out)
+                Ok(decided.outcomes)
+            }
+        }
+
+        #[async_trait]
+        impl OrderStore for $ty {
+            async fn place_orders(&self, batch: &[PlaceRequest]) -> StoreResult<Vec<PlaceOutcome>> {
+                self.place_batch(batch).await
             }
 
             async fn get_order(&self, id: OrderId) -> StoreResult<Option<Order>> {

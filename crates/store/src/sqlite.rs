@@ -12,12 +12,16 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 use sqlx::SqlitePool;
 
 use crate::crypto::FieldCipher;
+use crate::sqlite_checkout::SqliteCheckout;
 
 /// The SQLite store.
 pub struct SqliteStore {
     writer: SqlitePool,
     readers: SqlitePool,
     cipher: FieldCipher,
+    /// The checkout's own writer thread (none for an in-memory database, which a second
+    /// connection could not see).
+    checkout: Option<SqliteCheckout>,
 }
 
 impl SqliteStore {
@@ -59,11 +63,25 @@ impl SqliteStore {
             .max_connections(4)
             .test_before_acquire(false)
             .acquire_timeout(Duration::from_secs(10))
-            .connect_with(base.read_only(true))
+            .connect_with(base.clone().read_only(true))
             .await?;
-        let store = Self { writer, readers, cipher };
+        let file = base.get_filename();
+        let checkout = if file.as_os_str().is_empty() || file.as_os_str() == ":memory:" {
+            None
+        } else {
+            Some(SqliteCheckout::open(file)?)
+        };
+        let store = Self { writer, readers, cipher, checkout };
         store.check_key().await?;
         Ok(store)
+    }
+
+    /// A checkout batch: on the checkout's writer thread, or over sqlx without one.
+    async fn place_batch(&self, batch: &[crate::PlaceRequest]) -> crate::StoreResult<Vec<crate::PlaceOutcome>> {
+        match &self.checkout {
+            Some(c) => c.place(batch).await,
+            None => self.place_orders_sql(batch).await,
+        }
     }
 
     fn reader(&self) -> &SqlitePool {

@@ -28,7 +28,14 @@ pub struct Next {
 
 /// Only paths of this site: never another host (`//evil`, `https://…`).
 fn local(next: Option<&str>) -> Option<&str> {
-    next.filter(|n| n.starts_with('/') && !n.starts_with("//") && !n.contains('\\'))
+    // Browsers drop tabs and newlines from a Location, so `/\t/evil` would become `//evil`; and a
+    // control character cannot go in a header at all. Only printable, non-space characters pass.
+    next.filter(|n| {
+        n.starts_with('/')
+            && !n.starts_with("//")
+            && !n.contains('\\')
+            && n.chars().all(|c| !c.is_control() && !c.is_whitespace())
+    })
 }
 
 fn login_form(ctx: &Ctx, next: Option<&str>, error: Option<&str>, username: &str) -> maud::Markup {
@@ -191,6 +198,8 @@ mod tests {
         assert_eq!(local(Some("//evil.example/x")), None);
         assert_eq!(local(Some("https://evil.example")), None);
         assert_eq!(local(Some("/\\evil.example")), None);
+        assert_eq!(local(Some("/\t/evil.example/x")), None, "a tab browsers would drop");
+        assert_eq!(local(Some("/\n")), None, "no header can carry it");
         assert_eq!(local(None), None);
     }
 }
