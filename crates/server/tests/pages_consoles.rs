@@ -17,14 +17,7 @@ async fn session(app: &TestApp, username: &str, password: &str) -> String {
         .await
         .unwrap();
     assert_eq!(res.status().as_u16(), 303, "login {username}");
-    let cookie = res
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find(|v| v.starts_with("cc_session="))
-        .unwrap();
-    cookie.split(';').next().unwrap().to_string()
+    common::session_cookie(&res)
 }
 
 /// A page's HTML for a signed-in cookie, in English.

@@ -25,15 +25,7 @@ async fn sign_in(app: &TestApp, username: &str, password: &str) -> (String, Stri
         .unwrap();
     assert_eq!(res.status().as_u16(), 303, "login {username}");
     let to = res.headers()["location"].to_str().unwrap().to_string();
-    let cookie = res
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find(|v| v.starts_with("cc_session="))
-        .unwrap();
-    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"), "{cookie}");
-    (cookie.split(';').next().unwrap().to_string(), to)
+    (common::session_cookie(&res), to)
 }
 
 async fn get(app: &TestApp, path: &str, cookie: Option<&str>, lang: &str) -> (u16, String) {

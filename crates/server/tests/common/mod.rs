@@ -226,3 +226,16 @@ pub fn id_number(birth: &str, n: u32) -> String {
 pub fn party_body(name: &str, n: u32) -> Value {
     json!({"legal_name": name, "uscc": uscc(n), "address": "浙江省杭州市西湖区文三路 1 号", "contact": "0571-88880000"})
 }
+
+/// The `cc_session=…` pair a successful `POST /login` sets.
+pub fn session_cookie(res: &reqwest::Response) -> String {
+    let cookie = res
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with("cc_session="))
+        .expect("a session cookie");
+    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"), "{cookie}");
+    cookie.split(';').next().unwrap().to_string()
+}
