@@ -32,7 +32,7 @@ async fn crash_mid_sale(db: Option<String>) {
     let client = reqwest::Client::new();
     let body = serde_json::json!({
         "show_id": fixture.show_id, "product_id": fixture.product_id, "quantity": 1,
-        "shipping": {"name": "买家", "phone": "138", "address": "杭州"},
+        "shipping": {"name": "买家", "phone": "13800000000", "address": "杭州"},
     })
     .to_string();
     let mut tasks = Vec::new();

@@ -132,7 +132,7 @@ async fn crash_mid_compensation(db: Option<String>) {
     let mut complaints = Vec::new();
     for token in &fixture.tokens {
         let order = json!({"show_id": fixture.show_id, "product_id": fixture.product_id, "quantity": 1,
-                           "shipping": {"name": "买家", "phone": "138", "address": "杭州"}});
+                           "shipping": {"name": "买家", "phone": "13800000000", "address": "杭州"}});
         let (st, o) = call(&client, &base, token, "/api/v1/orders", order).await;
         assert_eq!(st, 201, "{o}");
         let oid = o["id"].as_str().unwrap();

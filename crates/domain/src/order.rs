@@ -12,7 +12,7 @@ use crate::disclosure::DisclosureCard;
 use crate::ids::{AccountId, AnchorId, LineupItemId, MerchantId, OrderId, ProductId, ShowId, VariantId};
 use crate::money::Money;
 use crate::text::{Address, Contact, Name};
-use crate::validation::{Errors, Invalid};
+use crate::validation::{CodedError, Errors, Invalid};
 
 /// Where an order is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
@@ -72,9 +72,44 @@ impl ShippingAddress {
     pub fn validate(&self) -> Result<(), Invalid> {
         let mut e = Errors::new();
         e.take("shipping.name", Name::parse(&self.name));
-        e.take("shipping.phone", Contact::parse(&self.phone));
+        if let Some(phone) = e.take("shipping.phone", Contact::parse(&self.phone)) {
+            e.take("shipping.phone", check_phone(phone.as_str()));
+        }
         e.take("shipping.address", Address::parse(&self.address));
         e.finish(|| ())
+    }
+}
+
+/// Why a shipping phone is refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("must be {PHONE_MIN_DIGITS}-{PHONE_MAX_DIGITS} digits, after an optional +, with spaces or hyphens between")]
+pub struct PhoneError;
+
+impl CodedError for PhoneError {
+    fn code(&self) -> &'static str {
+        "invalid_phone"
+    }
+}
+
+/// Fewest digits a shipping phone has: short enough for an extension-less landline number
+/// written without its area code, long enough to refuse a stray word or a typo.
+pub const PHONE_MIN_DIGITS: usize = 5;
+/// Most digits (E.164 allows 15; the margin covers an extension or a trunk prefix).
+pub const PHONE_MAX_DIGITS: usize = 20;
+
+/// Checks that a (trimmed) phone is plausible: the carrier has to be able to call the recipient,
+/// so a word such as "abc" must not pass as a contact the way a free-text contact line would.
+pub fn check_phone(phone: &str) -> Result<(), PhoneError> {
+    let body = phone.strip_prefix('+').unwrap_or(phone);
+    // Separators only between digits: "-138", "138 " or "+ 138" are typos, not numbers.
+    let starts_and_ends_with_digit = body.chars().next().is_some_and(|c| c.is_ascii_digit())
+        && body.chars().next_back().is_some_and(|c| c.is_ascii_digit());
+    let only_allowed = body.chars().all(|c| c.is_ascii_digit() || c == ' ' || c == '-');
+    let digits = body.chars().filter(char::is_ascii_digit).count();
+    if starts_and_ends_with_digit && only_allowed && (PHONE_MIN_DIGITS..=PHONE_MAX_DIGITS).contains(&digits) {
+        Ok(())
+    } else {
+        Err(PhoneError)
     }
 }
 
@@ -350,6 +385,40 @@ mod tests {
 
     fn sample() -> Order {
         super::tests_support::sample_order(100, 0)
+    }
+
+    #[test]
+    fn shipping_phone_must_be_a_plausible_number() {
+        for ok in
+            ["13800138000", "+86 138 0013 8000", "021-6234-5678", "12345", "  13800138000  ", "1".repeat(20).as_str()]
+        {
+            assert_eq!(check_phone(ok.trim()), Ok(()), "{ok:?}");
+        }
+        for bad in [
+            "abc",
+            "1234",
+            "138a0013800",
+            "+",
+            "++8613800138000",
+            "-13800138000",
+            "13800138000-",
+            "+ 138001",
+            "138.0013.8000",
+            "(021) 62345678",
+            "１３８００１３８０００",
+            "1".repeat(21).as_str(),
+        ] {
+            assert_eq!(check_phone(bad), Err(PhoneError), "{bad:?}");
+        }
+        let with =
+            |phone: &str| ShippingAddress { name: "张三".into(), phone: phone.into(), address: "北京".into() };
+        assert!(with(" 138 0013 8000 ").validate().is_ok());
+        let fields = |phone: &str| with(phone).validate().unwrap_err().0;
+        let abc = fields("abc");
+        assert_eq!((abc.len(), abc[0].field.as_str(), abc[0].code.as_str()), (1, "shipping.phone", "invalid_phone"));
+        // An empty phone is reported once, as missing, not also as malformed.
+        let empty = fields(" ");
+        assert_eq!((empty.len(), empty[0].code.as_str()), (1, "required"));
     }
 
     #[test]

@@ -1,7 +1,9 @@
 //! The checkout engine: orders are placed in batches, one durable transaction per batch (group
 //! commit). A single worker takes the first waiting order, drains whatever else is waiting (up to
 //! [`MAX_BATCH`]) and commits them together, first come first served; while a commit runs, the
-//! next batch gathers. Every buyer hears back only after the commit that holds the order.
+//! next batch gathers (and, where the store queues batches itself, is handed over at once, so the
+//! store never idles between commits). Every buyer hears back only after the commit that holds
+//! the order.
 //!
 //! The queue is bounded: when it is full the caller answers 503 with `Retry-After` instead of
 //! letting memory and latency grow. `per-order` mode (one transaction per order) is kept for
@@ -9,8 +11,8 @@
 
 use std::sync::Arc;
 
-use clearcast_store::{PlaceOutcome, PlaceRequest, Store};
-use tokio::sync::{mpsc, oneshot};
+use clearcast_store::{PlaceOutcome, PlaceRequest, Store, StoreError};
+use tokio::sync::{mpsc, oneshot, Semaphore};
 
 use crate::error::ApiError;
 
@@ -87,8 +89,15 @@ impl Checkout {
     }
 }
 
+/// Batches handed to a store with its own commit queue before the first of them committed: one
+/// committing, one waiting its turn, so the writer never idles while the engine gathers.
+const PIPELINE_DEPTH: usize = 2;
+
 async fn worker(store: Arc<dyn Store>, mut rx: mpsc::Receiver<Job>) {
+    let slots = Arc::new(Semaphore::new(PIPELINE_DEPTH));
     while let Some(first) = rx.recv().await {
+        // Waiting for a slot lets the batch grow with the orders that arrive meanwhile.
+        let Ok(slot) = slots.clone().acquire_owned().await else { return };
         let mut jobs = vec![first];
         while jobs.len() < MAX_BATCH {
             match rx.try_recv() {
@@ -97,18 +106,44 @@ async fn worker(store: Arc<dyn Store>, mut rx: mpsc::Receiver<Job>) {
             }
         }
         let (reqs, replies): (Vec<PlaceRequest>, Vec<_>) = jobs.into_iter().map(|j| (j.req, j.reply)).unzip();
-        match store.place_orders(&reqs).await {
-            Ok(outcomes) => {
-                for (reply, outcome) in replies.into_iter().zip(outcomes) {
-                    let _ = reply.send(Ok(outcome));
-                }
+        // A store that queues batches itself takes this one now (so batches keep their order)
+        // and the engine gathers the next while it commits; any other store is waited for, one
+        // batch at a time, since its transactions could otherwise run side by side.
+        let reqs = match store.submit_orders(reqs) {
+            Ok(ticket) => {
+                tokio::spawn(async move {
+                    let result = ticket
+                        .await
+                        .unwrap_or_else(|_| Err(StoreError::Unavailable("the checkout writer stopped".into())));
+                    answer(replies, result);
+                    drop(slot);
+                });
+                continue;
             }
-            Err(e) => {
-                // Nothing of the batch was committed; every buyer hears the same failure.
-                let err = ApiError::from(e);
-                for reply in replies {
-                    let _ = reply.send(Err(err.clone()));
-                }
+            Err(reqs) => reqs,
+        };
+        let result = store.place_orders(&reqs).await;
+        answer(replies, result);
+        drop(slot);
+    }
+}
+
+/// Tells every buyer of a batch what happened to their order.
+fn answer(
+    replies: Vec<oneshot::Sender<Result<PlaceOutcome, ApiError>>>,
+    result: Result<Vec<PlaceOutcome>, StoreError>,
+) {
+    match result {
+        Ok(outcomes) => {
+            for (reply, outcome) in replies.into_iter().zip(outcomes) {
+                let _ = reply.send(Ok(outcome));
+            }
+        }
+        Err(e) => {
+            // Nothing of the batch was committed; every buyer hears the same failure.
+            let err = ApiError::from(e);
+            for reply in replies {
+                let _ = reply.send(Err(err.clone()));
             }
         }
     }

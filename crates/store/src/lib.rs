@@ -179,6 +179,9 @@ pub struct PlaceRequest {
     pub limit: Option<u32>,
 }
 
+/// The answer to a submitted checkout batch: the outcomes once the batch committed.
+pub type CheckoutTicket = tokio::sync::oneshot::Receiver<StoreResult<Vec<PlaceOutcome>>>;
+
 /// What happened to one order of a batch.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PlaceOutcome {
@@ -297,6 +300,15 @@ pub trait OrderStore: Send + Sync {
     /// conditional (never below zero), its idempotency key and per-buyer limit are checked
     /// against the database and the earlier orders of the batch. One commit for the batch.
     async fn place_orders(&self, batch: &[PlaceRequest]) -> StoreResult<Vec<PlaceOutcome>>;
+    /// Hands a batch to a store that commits checkout batches strictly one after another on its
+    /// own queue, and returns at once with the receiver of its outcomes. The batch is queued
+    /// before this returns, so batches submitted in order are decided in order; the caller may
+    /// gather the next batch while this one commits. `Err` gives the batch back (the default): the
+    /// store has no such queue (concurrent `place_orders` calls would run side by side), so use
+    /// `place_orders` and wait.
+    fn submit_orders(&self, batch: Vec<PlaceRequest>) -> Result<CheckoutTicket, Vec<PlaceRequest>> {
+        Err(batch)
+    }
     /// An order.
     async fn get_order(&self, id: OrderId) -> StoreResult<Option<Order>>;
     /// Orders, oldest first.

@@ -38,6 +38,12 @@ impl PgStore {
         self.place_orders_sql(batch).await
     }
 
+    /// Batches here are plain transactions that may run side by side, so there is no queue to
+    /// submit to.
+    fn submit_batch(&self, batch: Vec<crate::PlaceRequest>) -> Result<crate::CheckoutTicket, Vec<crate::PlaceRequest>> {
+        Err(batch)
+    }
+
     fn reader(&self) -> &PgPool {
         &self.pool
     }

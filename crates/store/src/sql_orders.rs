@@ -146,6 +146,10 @@ macro_rules! impl_order_store {
                 self.place_batch(batch).await
             }
 
+            fn submit_orders(&self, batch: Vec<PlaceRequest>) -> Result<crate::CheckoutTicket, Vec<PlaceRequest>> {
+                self.submit_batch(batch)
+            }
+
             async fn get_order(&self, id: OrderId) -> StoreResult<Option<Order>> {
                 let row = sqlx::query("SELECT doc FROM orders WHERE id = $1").bind(id.to_string()).fetch_optional(self.reader()).await?;
                 row.map(|r| order_from(&r)).transpose()

@@ -84,6 +84,14 @@ impl SqliteStore {
         }
     }
 
+    /// A checkout batch queued on the writer thread (it commits batches one after another).
+    fn submit_batch(&self, batch: Vec<crate::PlaceRequest>) -> Result<crate::CheckoutTicket, Vec<crate::PlaceRequest>> {
+        match &self.checkout {
+            Some(c) => Ok(c.submit(batch)),
+            None => Err(batch),
+        }
+    }
+
     fn reader(&self) -> &SqlitePool {
         &self.readers
     }

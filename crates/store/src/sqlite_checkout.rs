@@ -94,12 +94,24 @@ impl SqliteCheckout {
 
     /// Runs one batch on the writer thread and waits for its commit.
     pub(crate) async fn place(&self, batch: &[PlaceRequest]) -> Result<Vec<PlaceOutcome>, StoreError> {
-        let rows = batch.iter().map(row).collect::<Result<Vec<_>, _>>()?;
+        self.submit(batch.to_vec()).await.map_err(|_| StoreError::Unavailable("the checkout writer stopped".into()))?
+    }
+
+    /// Queues one batch on the writer thread; the receiver answers once it committed. Queued
+    /// before this returns, so batches run in the order they were submitted.
+    pub(crate) fn submit(&self, batch: Vec<PlaceRequest>) -> crate::CheckoutTicket {
         let (reply, answer) = oneshot::channel();
-        self.jobs
-            .send(Job { batch: batch.to_vec(), rows, reply })
-            .map_err(|_| StoreError::Unavailable("the checkout writer stopped".into()))?;
-        answer.await.map_err(|_| StoreError::Unavailable("the checkout writer stopped".into()))?
+        let rows = match batch.iter().map(row).collect::<Result<Vec<_>, _>>() {
+            Ok(rows) => rows,
+            Err(e) => {
+                let _ = reply.send(Err(e));
+                return answer;
+            }
+        };
+        if let Err(mpsc::SendError(job)) = self.jobs.send(Job { batch, rows, reply }) {
+            let _ = job.reply.send(Err(StoreError::Unavailable("the checkout writer stopped".into())));
+        }
+        answer
     }
 }
 
