@@ -20,10 +20,16 @@ use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-/// The drawing size in SVG units; CSS (`.chart svg`) scales it to the column's width.
-const SIZE: (u32, u32) = (760, 360);
-/// Width of the chart part; the rest on the right holds the legend.
-const PLOT_WIDTH: u32 = 580;
+/// The drawing's width in SVG units. The `<svg>` is `width="100%"` with a `viewBox`, so it
+/// scales to its column; the width is chosen so that on a 390px phone (about 330px of column)
+/// 18-unit labels still read at about 12px, and twelve month labels fit side by side.
+const WIDTH: u32 = 480;
+/// Height of the plot; the legend goes in rows below it (never beside it: on a phone a side
+/// legend would take a third of the width from the bars).
+const PLOT_HEIGHT: u32 = 300;
+/// The legend's columns and the height of one of its rows.
+const LEGEND_COLUMNS: usize = 2;
+const LEGEND_ROW: u32 = 26;
 /// Longest label kept, in characters.
 const MAX_LABEL: usize = 40;
 /// Series colours: the Okabe-Ito palette, told apart by people with colour-blind vision.
@@ -89,15 +95,15 @@ pub fn complaints_by_month(data: &[(String, Vec<(String, u64)>)], text: &ChartTe
         .collect();
     let legend: Vec<(String, RGBColor)> =
         categories.iter().enumerate().map(|(i, c)| (clean(c), PALETTE[i % PALETTE.len()])).collect();
-    render(text, |root| {
-        let (plot, side) = root.split_horizontally(PLOT_WIDTH);
+    render(text, legend.len(), |root| {
+        let (plot, side) = root.split_vertically(PLOT_HEIGHT);
         let max = counts.iter().map(|c| c.iter().sum::<u64>()).max().unwrap_or(0);
         // Headroom above the tallest bar; an empty chart still gets a 0-5 axis.
         let top = if max == 0 { 5 } else { max + max.div_ceil(8) };
         let mut chart = ChartBuilder::on(&plot)
-            .margin(12)
-            .x_label_area_size(50)
-            .y_label_area_size(58)
+            .margin(10)
+            .x_label_area_size(48)
+            .y_label_area_size(52)
             .build_cartesian_2d(month_axis(months.len()), 0u64..top)?;
         chart
             .configure_mesh()
@@ -109,7 +115,7 @@ pub fn complaints_by_month(data: &[(String, Vec<(String, u64)>)], text: &ChartTe
             .y_label_formatter(&|y| y.to_string())
             .x_desc(clean(text.x_desc))
             .y_desc(clean(text.y_desc))
-            .label_style((FONT, 17).into_font().color(&INK))
+            .label_style((FONT, 18).into_font().color(&INK))
             .axis_desc_style((FONT, 17).into_font().color(&MUTED))
             .draw()?;
         for (i, month) in counts.iter().enumerate() {
@@ -142,15 +148,15 @@ pub fn compensation_by_month(data: &[(String, i64, i64)], series: (&str, &str), 
     // Negative amounts are not compensation; they are drawn as zero rather than below the axis.
     let values: Vec<(i64, i64)> = data.iter().map(|(_, p, r)| ((*p).max(0), (*r).max(0))).collect();
     let legend = vec![(clean(series.0), PAID), (clean(series.1), RECOVERED)];
-    render(text, |root| {
-        let (plot, side) = root.split_horizontally(PLOT_WIDTH);
+    render(text, legend.len(), |root| {
+        let (plot, side) = root.split_vertically(PLOT_HEIGHT);
         let max = values.iter().map(|(p, r)| (*p).max(*r)).max().unwrap_or(0);
         // An empty chart gets a ¥0-¥100 axis.
         let top = if max == 0 { 10_000 } else { max + max / 8 + 1 };
         let mut chart = ChartBuilder::on(&plot)
-            .margin(12)
-            .x_label_area_size(50)
-            .y_label_area_size(90)
+            .margin(10)
+            .x_label_area_size(48)
+            .y_label_area_size(84)
             .build_cartesian_2d(month_axis(months.len()), 0i64..top)?;
         chart
             .configure_mesh()
@@ -162,7 +168,7 @@ pub fn compensation_by_month(data: &[(String, i64, i64)], series: (&str, &str), 
             .y_label_formatter(&|y| axis_yuan(*y))
             .x_desc(clean(text.x_desc))
             .y_desc(clean(text.y_desc))
-            .label_style((FONT, 17).into_font().color(&INK))
+            .label_style((FONT, 18).into_font().color(&INK))
             .axis_desc_style((FONT, 17).into_font().color(&MUTED))
             .draw()?;
         for (i, (paid, recovered)) in values.iter().enumerate() {
@@ -237,12 +243,12 @@ where
 {
     let (w, h) = plot.dim_in_pixel();
     let style = (FONT, 21).into_font().color(&MUTED).pos(Pos::new(HPos::Center, VPos::Center));
-    plot.draw(&Text::new(clean(note), (w as i32 / 2 + 26, h as i32 / 2 - 20), style))?;
+    plot.draw(&Text::new(clean(note), (w as i32 / 2 + 24, h as i32 / 2 - 20), style))?;
     Ok(())
 }
 
-/// The legend on the right: a swatch and a name per series, outside the plot so it never covers
-/// a bar.
+/// The legend below the plot: a swatch and a name per series in [`LEGEND_COLUMNS`] columns,
+/// outside the plot so it never covers a bar.
 fn draw_legend<DB: DrawingBackend>(
     side: &DrawingArea<DB, plotters::coord::Shift>,
     entries: &[(String, RGBColor)],
@@ -251,24 +257,33 @@ where
     DB::ErrorType: 'static,
 {
     let style = (FONT, 17).into_font().color(&INK).pos(Pos::new(HPos::Left, VPos::Center));
+    let column = (WIDTH as usize / LEGEND_COLUMNS) as i32;
     for (i, (name, color)) in entries.iter().enumerate() {
-        let y = 22 + 26 * i as i32;
-        side.draw(&Rectangle::new([(10, y - 8), (26, y + 8)], color.filled()))?;
-        side.draw(&Text::new(name.clone(), (34, y), style.clone()))?;
+        let x = 12 + column * (i % LEGEND_COLUMNS) as i32;
+        let y = LEGEND_ROW as i32 / 2 + 4 + LEGEND_ROW as i32 * (i / LEGEND_COLUMNS) as i32;
+        side.draw(&Rectangle::new([(x, y - 8), (x + 16, y + 8)], color.filled()))?;
+        side.draw(&Text::new(name.clone(), (x + 24, y), style.clone()))?;
     }
     Ok(())
 }
 
-/// Draws with `f` on a fresh SVG, then marks the SVG as an image with its accessible name. A
-/// drawing error (a bug: every input is plain numbers) gives an empty titled SVG, not a failed
-/// page.
-fn render<F>(text: &ChartText, f: F) -> String
+/// The drawing's size with room for `entries` legend entries below the plot.
+fn size(entries: usize) -> (u32, u32) {
+    let rows = entries.div_ceil(LEGEND_COLUMNS) as u32;
+    (WIDTH, PLOT_HEIGHT + rows * LEGEND_ROW + 8)
+}
+
+/// Draws with `f` on a fresh SVG sized for `entries` legend entries, then makes it scale to its
+/// column and marks it as an image with its accessible name. A drawing error (a bug: every input
+/// is plain numbers) gives an empty titled SVG, not a failed page.
+fn render<F>(text: &ChartText, entries: usize, f: F) -> String
 where
     F: FnOnce(&DrawingArea<SVGBackend, plotters::coord::Shift>) -> DrawResult,
 {
     let mut svg = String::new();
+    let size = size(entries);
     let drawn = {
-        let root = SVGBackend::with_string(&mut svg, SIZE).into_drawing_area();
+        let root = SVGBackend::with_string(&mut svg, size).into_drawing_area();
         root.fill(&WHITE)
             .map_err(|e| e.to_string())
             .and_then(|_| f(&root).map_err(|e| e.to_string()))
@@ -278,22 +293,35 @@ where
         tracing::error!(error = %e, chart = text.title, "chart could not be drawn");
         svg = format!(
             "<svg width=\"{}\" height=\"{}\" viewBox=\"0 0 {0} {1}\" xmlns=\"http://www.w3.org/2000/svg\">\n</svg>\n",
-            SIZE.0, SIZE.1
+            size.0, size.1
         );
     }
     label_svg(&svg, text.title)
 }
 
-/// Adds `role="img"`, `aria-label` and a `<title>` to the outer `<svg>`.
+/// Makes the outer `<svg>` as wide as its column (`width="100%"`, no fixed height: the
+/// `viewBox` keeps the proportions, with or without the stylesheet) and adds `role="img"`,
+/// `aria-label` and a `<title>`.
 fn label_svg(svg: &str, title: &str) -> String {
     let title = escape(&clean(title));
     let Some(start) = svg.find("<svg") else { return svg.to_string() };
     let Some(end) = svg[start..].find('>').map(|i| start + i) else { return svg.to_string() };
     let mut out = String::with_capacity(svg.len() + 2 * title.len() + 64);
-    out.push_str(&svg[..end]);
+    out.push_str(&svg[..start]);
+    out.push_str(&fluid(&svg[start..end]));
     out.push_str(&format!(" role=\"img\" aria-label=\"{title}\" focusable=\"false\">\n<title>{title}</title>"));
     out.push_str(&svg[end + 1..]);
     out
+}
+
+/// The opening `<svg …` tag (without its `>`) with `width="100%"` for its fixed width and
+/// without its fixed height.
+fn fluid(tag: &str) -> String {
+    tag.split(' ')
+        .filter(|a| !a.starts_with("height=\""))
+        .map(|a| if a.starts_with("width=\"") { "width=\"100%\"" } else { a })
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// A label fit for the SVG: no control characters (not valid XML), at most [`MAX_LABEL`]
@@ -410,6 +438,19 @@ mod tests {
         assert!(!svg.contains("style="));
         let empty = compensation_by_month(&[("2026-01".into(), 0, 0)], ("paid", "recovered"), &text);
         assert!(empty.contains("None paid") && empty.contains("¥100\n</text>"));
+    }
+
+    #[test]
+    fn the_svg_scales_to_its_column_with_the_legend_below() {
+        let row = |n: usize| ("01".to_string(), (0..n).map(|i| (format!("c{i}"), 1)).collect::<Vec<_>>());
+        let two = complaints_by_month(&[row(2)], &TEXT);
+        let open = &two[two.find("<svg").unwrap()..];
+        let open = &open[..open.find('>').unwrap()];
+        assert!(open.contains(r#"width="100%""#) && !open.contains("height="), "{open}");
+        assert!(open.contains(&format!(r#"viewBox="0 0 {WIDTH} {}""#, PLOT_HEIGHT + LEGEND_ROW + 8)), "{open}");
+        // Five categories take three legend rows under the plot, not a column beside it.
+        let five = complaints_by_month(&[row(5)], &TEXT);
+        assert!(five.contains(&format!(r#"viewBox="0 0 {WIDTH} {}""#, PLOT_HEIGHT + 3 * LEGEND_ROW + 8)));
     }
 
     #[test]

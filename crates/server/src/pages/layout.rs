@@ -117,26 +117,29 @@ pub fn page(ctx: &Ctx, title: &str, body: Markup) -> Markup {
     }
 }
 
-/// A page for an error (both languages: it may come before the language is known).
-pub fn error_page(status: StatusCode, code: &str, detail: &str) -> Markup {
-    html! {
-        (DOCTYPE)
-        html lang="zh-CN" {
-            head {
-                meta charset="utf-8";
-                meta name="viewport" content="width=device-width, initial-scale=1";
-                title { (status.as_u16()) " · clearcast" }
-                link rel="stylesheet" href="/assets/app.css";
-            }
-            body {
-                main #main {
-                    h1 { (status.as_u16()) " " (status.canonical_reason().unwrap_or("")) }
-                    p.problem { code { (code) } " — " (detail) }
-                    p { a href="/" { "返回首页 · Back to the home page" } }
-                }
-            }
-        }
-    }
+/// A page for an error, inside the normal frame (header, navigation, language switch), so a
+/// visitor who hit one can go on from there. The detail is the API's own words.
+pub fn error_page(ctx: &Ctx, status: StatusCode, code: &str, detail: &str) -> Markup {
+    let l = ctx.lang;
+    let head = match status.as_u16() {
+        400 | 422 => l.t("请求有误", "Bad request"),
+        401 => l.t("需要登录", "Sign-in needed"),
+        403 => l.t("无权查看", "Not allowed"),
+        404 => l.t("找不到", "Not found"),
+        409 => l.t("与当前状态冲突", "Conflict"),
+        s if s >= 500 => l.t("服务器出错，请稍后再试", "Server error; try again later"),
+        _ => l.t("出错了", "Something went wrong"),
+    };
+    let title = format!("{} {head}", status.as_u16());
+    page(
+        ctx,
+        &title,
+        html! {
+            h1 data-error=(status.as_u16()) { (title) }
+            p.problem role="alert" { (detail) " " span.muted { "(" code { (code) } ")" } }
+            p { a href="/" { (l.t("返回首页", "Back to the home page")) } }
+        },
+    )
 }
 
 /// Money in yuan with two decimals.
@@ -146,12 +149,82 @@ pub fn yuan(minor: i64) -> String {
     format!("{sign}¥{}.{:02}", m / 100, m % 100)
 }
 
-/// A timestamp in China time, to the minute.
+/// A timestamp in China time (where the platform and its users are), to the minute.
 pub fn when(t: chrono::DateTime<chrono::Utc>) -> String {
     let cn = chrono::FixedOffset::east_opt(8 * 3600).map(|o| t.with_timezone(&o));
     match cn {
         Some(t) => t.format("%Y-%m-%d %H:%M").to_string(),
         None => t.format("%Y-%m-%d %H:%MZ").to_string(),
+    }
+}
+
+/// One fact of a measure decided on the points ladder, as `supervision::apply_ladder` words it:
+/// `<RFC 3339>: said “<words>” in show <show id> (<label key>)`, facts joined by `; `.
+struct Said<'a> {
+    at: chrono::DateTime<chrono::Utc>,
+    words: &'a str,
+    show: &'a str,
+    label: &'a str,
+}
+
+/// The first fact of `facts` and what follows it, or `None` when it is not in that form.
+fn said(facts: &str) -> Option<(Said<'_>, &str)> {
+    let (at, rest) = facts.split_once(": said \u{201c}")?;
+    let at = chrono::DateTime::parse_from_rfc3339(at.trim()).ok()?.with_timezone(&chrono::Utc);
+    let (words, rest) = rest.split_once("\u{201d} in show ")?;
+    let (show, rest) = rest.split_once(" (")?;
+    let (label, rest) = rest.split_once(')')?;
+    let rest = match rest.strip_prefix("; ") {
+        Some(r) => r,
+        None if rest.is_empty() => rest,
+        None => return None,
+    };
+    Some((Said { at, words, show, label }, rest))
+}
+
+/// A measure's facts for people. The API states them for the record (RFC 3339 times, show ids,
+/// label keys); a page shows the local time, the show's title where `show_title` knows it (else
+/// a link to the show) and the label's name. A measure on a regulator's notice names the notice
+/// by its reference. Anything else (an operator's own words) is shown as written.
+pub fn measure_facts(l: Lang, facts: &str, show_title: &dyn Fn(&str) -> Option<String>) -> Markup {
+    let mut items: Vec<Said<'_>> = Vec::new();
+    let mut rest = facts;
+    while let Some((s, r)) = said(rest) {
+        items.push(s);
+        rest = r;
+    }
+    let notice = rest
+        .strip_prefix("regulator's notice ")
+        .and_then(|r| r.split_once(" ("))
+        .and_then(|(_, r)| r.split_once("): "));
+    let label = |key: &str| {
+        clearcast_domain::compliance::Label::ALL
+            .into_iter()
+            .find(|x| x.as_str() == key)
+            .map(|x| super::names::label(l, x).to_string())
+            .unwrap_or_else(|| key.to_string())
+    };
+    html! {
+        @if !items.is_empty() {
+            ul.facts { @for s in &items {
+                @let title = show_title(s.show);
+                @let show = html! { a href={"/shows/" (s.show)} { @match (&title, l) {
+                    (Some(t), Lang::Zh) => { "直播「" (t) "」" }
+                    (Some(t), Lang::En) => { "the show \u{201c}" (t) "\u{201d}" }
+                    (None, _) => { (l.t("一场直播", "a show")) }
+                } } };
+                li { (when(s.at)) " "
+                    @match l {
+                        Lang::Zh => { "在" (show) "中说了「" (s.words) "」（" (label(s.label)) "）" }
+                        Lang::En => { "said \u{201c}" (s.words) "\u{201d} in " (show) " (" (label(s.label)) ")" }
+                    }
+                }
+            } }
+        }
+        @match notice {
+            Some((reference, text)) => { p { (l.t("监管部门通知 ", "Regulator's notice ")) (reference) (l.t("：", ": ")) (text) } }
+            None => { @if !rest.is_empty() { p { (rest) } } }
+        }
     }
 }
 
@@ -163,6 +236,35 @@ pub fn form_status() -> Markup {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ladder_facts_read_as_words() {
+        let facts = "2026-11-25T04:00:00+00:00: said \u{201c}最好的; 第一\u{201d} in show shw_01 (absolute_claim); \
+                     2026-11-25T05:30:00Z: said \u{201c}治百病\u{201d} in show shw_02 (medical_claim)";
+        let titles = |id: &str| (id == "shw_01").then(|| "春季好物".to_string());
+        let zh = measure_facts(Lang::Zh, facts, &titles).into_string();
+        assert!(
+            zh.contains(
+                "2026-11-25 12:00 在<a href=\"/shows/shw_01\">直播「春季好物」</a>中说了「最好的; 第一」（绝对化用语）"
+            ),
+            "{zh}"
+        );
+        assert!(
+            zh.contains("2026-11-25 13:30 在<a href=\"/shows/shw_02\">一场直播</a>") && zh.contains("医疗功效宣称"),
+            "{zh}"
+        );
+        assert!(!zh.contains("T04:00") && !zh.contains("absolute_claim") && !zh.contains(">shw_"), "{zh}");
+        let en = measure_facts(Lang::En, facts, &titles).into_string();
+        assert!(
+            en.contains("said \u{201c}治百病\u{201d} in <a href=\"/shows/shw_02\">a show</a> (medical claim)"),
+            "{en}"
+        );
+        let notice =
+            measure_facts(Lang::En, "regulator's notice ntc_9 (SAMR-2026-7): sold fakes", &titles).into_string();
+        assert_eq!(notice, "<p>Regulator's notice SAMR-2026-7: sold fakes</p>");
+        let own = measure_facts(Lang::Zh, "operator's own words", &titles).into_string();
+        assert_eq!(own, "<p>operator's own words</p>");
+    }
 
     #[test]
     fn money_reads_as_yuan() {

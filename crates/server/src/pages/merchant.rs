@@ -1,6 +1,6 @@
 //! The merchant's console: the shop's products with their documents and what expires soon, the
 //! consumer-protection deposit against the categories' minimums, complaints with their clocks,
-//! paid orders to ship and reviews to answer.
+//! paid orders to ship, returns to decide and reviews to answer.
 //!
 //! Everything is read through the API handlers as the signed-in merchant, so the page shows what
 //! `GET /api/v1/...` would show the same account; every form writes through the JSON API.
@@ -13,6 +13,7 @@ use clearcast_domain::dates::china_date;
 use clearcast_domain::order::{Order, OrderStatus};
 use clearcast_domain::party::PartyKind;
 use clearcast_domain::qualification::{Inspection, Qualification, Review};
+use clearcast_domain::returns::{self, ReturnRequest, ReturnStatus};
 use clearcast_domain::verification::{Decision, VerificationStatus};
 use maud::{html, Markup};
 
@@ -410,8 +411,63 @@ fn ship_card(l: Lang, o: &Order) -> Markup {
     }
 }
 
+/// An order with the return requested on it.
+type Returned<'a> = (&'a Order, &'a ReturnRequest);
+
+/// A return waiting for the seller: what was bought, what the buyer asks and why, and the two
+/// answers (`POST /api/v1/orders/{id}/returns/decide`).
+fn return_card(l: Lang, o: &Order, r: &ReturnRequest) -> Markup {
+    let id = o.id.to_string();
+    let s = &o.snapshot;
+    // Approval refunds the order (`Order::refund`), which only a delivered or completed order
+    // allows; an order refunded meanwhile (an upheld complaint) can only have the return refused.
+    let refundable = matches!(o.status, OrderStatus::Delivered | OrderStatus::Completed);
+    html! {
+        article.card data-return-decide=(id) {
+            p { strong { (s.title) } " · " (s.variant) " · " (o.quantity) " × " (yuan(s.unit_price.minor))
+                " = " (yuan(o.total.minor)) " · " span.badge { (names::order_status(l, o.status)) } }
+            p { span.badge.warn { (names::return_kind(l, r.kind)) } " "
+                span.muted { (l.t("申请于 ", "requested ")) (when(r.requested_at))
+                    @if let Some(d) = o.delivered_at { " · " (l.t("送达于 ", "delivered ")) (when(d)) } } }
+            @if let Some(reason) = &r.reason { p data-return-reason { (l.t("买家说明：", "The buyer says: ")) (reason) } }
+            p.muted { (l.t("同意即退款 ", "Approving refunds ")) (yuan(o.total.minor))
+                @if returns::restocks(r.kind) { (l.t("，商品退回后重新入库。", "; the goods come back into stock.")) }
+                @else { (l.t("；有问题的商品不再入库。", "; defective goods are not restocked.")) } }
+            @if refundable {
+                form.stack data-api={"/api/v1/orders/" (id) "/returns/decide"} data-then="reload" data-return-approve=(id) {
+                    input type="hidden" name="decision" value="approve";
+                    label for={"ra-" (id)} { (l.t("说明（可不填）", "Note (optional)")) }
+                    input #{"ra-" (id)} name="note" maxlength="1000" data-optional autocomplete="off";
+                    button type="submit" { (l.t("同意退货并退款", "Approve and refund")) }
+                    (form_status())
+                }
+            } @else {
+                p.muted { (l.t("订单已不能退款（", "The order can no longer be refunded (")) (names::order_status(l, o.status))
+                    (l.t("），只能拒绝这项退货申请。", "); the return can only be refused.")) }
+            }
+            form.stack data-api={"/api/v1/orders/" (id) "/returns/decide"} data-then="reload" data-return-refuse=(id) {
+                input type="hidden" name="decision" value="reject";
+                label for={"rf-" (id)} { (l.t("拒绝理由（买家会看到，可据此投诉）", "Why you refuse (the buyer sees it and may complain)")) }
+                textarea #{"rf-" (id)} name="note" required maxlength="1000" {}
+                button.secondary type="submit" { (l.t("拒绝退货", "Refuse the return")) }
+                (form_status())
+            }
+        }
+    }
+}
+
+/// A return already decided, for the record.
+fn decided_return(l: Lang, o: &Order, r: &ReturnRequest) -> Markup {
+    html! {
+        p data-return-decided=(o.id) { strong { (o.snapshot.title) } " · " (names::return_kind(l, r.kind)) " · "
+            span.badge { (names::return_status(l, r.status)) }
+            @if let Some(at) = r.decided_at { " " span.muted { (when(at)) } }
+            @if let Some(n) = &r.note { " — " (n) } }
+    }
+}
+
 /// `GET /console/merchant`: the signed-in merchant's products and documents, deposit, complaints,
-/// orders to ship and reviews.
+/// orders to ship, returns to decide and reviews.
 pub async fn merchant(State(state): State<AppState>, ctx: Ctx) -> PageResult {
     let l = ctx.lang;
     let caller = ctx.require(&[Role::Merchant])?.clone();
@@ -481,8 +537,12 @@ pub async fn merchant(State(state): State<AppState>, ctx: Ctx) -> PageResult {
     let axum::Json(cs) = complaints::list(State(state.clone()), caller.clone(), ApiQuery(cq)).await?;
     let (open_cs, closed_cs): (Vec<&ComplaintView>, Vec<&ComplaintView>) =
         cs.items.iter().partition(|c| open(c.complaint.status));
-    let to_ship: Vec<Order> =
-        my_orders(&state, &caller).await?.into_iter().filter(|o| o.status == OrderStatus::Paid).collect();
+    let sales = my_orders(&state, &caller).await?;
+    let to_ship: Vec<&Order> = sales.iter().filter(|o| o.status == OrderStatus::Paid).collect();
+    let (to_decide, decided): (Vec<Returned<'_>>, Vec<Returned<'_>>) = sales
+        .iter()
+        .filter_map(|o| o.return_request.as_ref().map(|r| (o, r)))
+        .partition(|(_, r)| r.status == ReturnStatus::Requested);
     let unanswered = docs.iter().flat_map(|d| &d.reviews).filter(|r| r.reply.is_none()).count();
     let key = format!("page-{:032x}", rand::random::<u128>());
 
@@ -497,6 +557,7 @@ pub async fn merchant(State(state): State<AppState>, ctx: Ctx) -> PageResult {
                     @if warnings > 0 { " " span.badge.warn data-expiry-count=(warnings) { (warnings) (l.t(" 项证照需处理", " documents expiring or expired")) } } }
                 li { a href="#complaints-h" { (l.t("待处理投诉 ", "Open complaints ")) (open_cs.len()) } }
                 li { a href="#ship-h" { (l.t("待发货 ", "To ship ")) (to_ship.len()) } }
+                li { a href="#returns-h" { (l.t("待处理退货 ", "Returns to decide ")) (to_decide.len()) } }
                 li { a href="#reviews-h" { (l.t("待回复评价 ", "Reviews to answer ")) (unanswered) } }
             }
         }
@@ -515,8 +576,13 @@ pub async fn merchant(State(state): State<AppState>, ctx: Ctx) -> PageResult {
             form.stack data-api="/api/v1/deposits" data-then="reload" data-idempotency=(key) data-topup {
                 input type="hidden" name="party_id" value=(mid);
                 label for="topup-amount" { (l.t("充值金额（元，模拟支付）", "Top-up amount (yuan, simulated payment)")) }
+                // Empty, so nobody submits a figure they did not type; the placeholder suggests the
+                // shortfall to the minimum when there is one.
                 input #topup-amount name="amount" type="number" min="0.01" step="0.01" required data-type="yuan"
-                    value=(format!("{}.{:02}", (minimum - deposit).max(0) / 100, (minimum - deposit).max(0) % 100));
+                    placeholder=(match (minimum - deposit).max(0) {
+                        0 => l.t("例如 1000.00", "e.g. 1000.00").to_string(),
+                        gap => format!("{}{}.{:02}", l.t("差额 ", "shortfall "), gap / 100, gap % 100),
+                    });
                 button type="submit" { (l.t("充值", "Top up")) }
                 (form_status())
             }
@@ -539,6 +605,20 @@ pub async fn merchant(State(state): State<AppState>, ctx: Ctx) -> PageResult {
             h2 #ship-h { (l.t("待发货订单", "Paid orders to ship")) }
             @if to_ship.is_empty() { p.card { (l.t("没有待发货的订单。", "Nothing to ship.")) } }
             @for o in &to_ship { (ship_card(l, o)) }
+        }
+
+        section aria-labelledby="returns-h" {
+            h2 #returns-h { (l.t("待处理的退货", "Returns to decide")) }
+            p.muted { (l.t("同意即向买家全额退款；拒绝须说明理由，买家可以投诉。",
+                "Approving refunds the buyer in full; a refusal needs a reason, and the buyer may complain.")) }
+            @if to_decide.is_empty() { p.card { (l.t("没有待处理的退货。", "No return waits for a decision.")) } }
+            @for (o, r) in &to_decide { (return_card(l, o, r)) }
+            @if !decided.is_empty() {
+                details {
+                    summary { (l.t("已处理的退货 ", "Decided returns ")) "(" (decided.len()) ")" }
+                    div.card { @for (o, r) in &decided { (decided_return(l, o, r)) } }
+                }
+            }
         }
 
         section aria-labelledby="products-h" {

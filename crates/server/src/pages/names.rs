@@ -102,6 +102,127 @@ pub fn script_names(l: Lang) -> String {
     serde_json::Value::Object(m).to_string()
 }
 
+// Names for the viewer pages and the room, operator and regulator consoles (issue 9 polish).
+
+/// A show's status, as its badge says it.
+pub fn show_status(l: Lang, s: clearcast_domain::show::ShowStatus) -> &'static str {
+    use clearcast_domain::show::ShowStatus;
+    match s {
+        ShowStatus::Scheduled => l.t("待开播", "scheduled"),
+        ShowStatus::Live => l.t("直播中", "live"),
+        ShowStatus::Suspended => l.t("已被暂停", "suspended"),
+        ShowStatus::Ended => l.t("已结束", "ended"),
+    }
+}
+
+/// A part of a reputation score.
+pub fn reputation_component(l: Lang, c: clearcast_domain::reputation::Component) -> &'static str {
+    use clearcast_domain::reputation::Component;
+    match c {
+        Component::ProductQuality => l.t("商品质量评分", "product quality rating"),
+        Component::AsDescribed => l.t("描述相符评分", "as-described rating"),
+        Component::Explanation => l.t("讲解准确评分", "explanation accuracy rating"),
+        Component::Logistics => l.t("物流评分", "delivery rating"),
+        Component::Service => l.t("服务评分", "service rating"),
+        Component::QualityReturns => l.t("质量问题退货", "quality returns"),
+        Component::NotAsDescribedReturns => l.t("与描述不符退货", "not-as-described returns"),
+        Component::LateShipments => l.t("延迟发货", "late shipments"),
+        Component::Inspections => l.t("抽检不合格", "failed inspections"),
+        Component::Violations => l.t("讲解违规扣分", "talk violation points"),
+        Component::UpheldComplaints => l.t("成立的投诉", "upheld complaints"),
+    }
+}
+
+/// A violation's status.
+pub fn violation_status(l: Lang, s: clearcast_domain::violation::ViolationStatus) -> &'static str {
+    use clearcast_domain::violation::ViolationStatus;
+    match s {
+        ViolationStatus::Pending => l.t("待平台确认", "awaiting review"),
+        ViolationStatus::Confirmed => l.t("已确认（计分）", "confirmed (points apply)"),
+        ViolationStatus::Dismissed => l.t("不构成违规", "dismissed"),
+        ViolationStatus::Reversed => l.t("已撤销", "reversed"),
+    }
+}
+
+/// A feed ranking factor (`why.components[].name`); an unknown key is shown as it is.
+pub fn feed_factor(l: Lang, key: &str) -> String {
+    match key {
+        "anchor_reputation" => l.t("主播口碑", "anchor reputation"),
+        "lineup_reputation" => l.t("商品口碑", "product reputation"),
+        "conversion" => l.t("真实成交转化", "net conversion"),
+        "engagement" => l.t("观看与点赞", "viewers and likes"),
+        other => return other.to_string(),
+    }
+    .to_string()
+}
+
+/// A feed adjustment (`why.adjustments[].kind`); an unknown key is shown as it is.
+pub fn feed_adjustment(l: Lang, key: &str) -> String {
+    match key {
+        "traffic_limit" => l.t("处罚限流", "traffic limit (a measure)"),
+        "score_floor" => l.t("口碑低于下限", "below the score floor"),
+        "newcomer_slot" => l.t("新主播扶持位", "newcomer slot"),
+        "merchant_cap" => l.t("同一商家限位", "one-merchant cap"),
+        other => return other.to_string(),
+    }
+    .to_string()
+}
+
+/// A product category (`food`, `health_food`, …); an unknown key is shown as it is.
+pub fn product_category_key(l: Lang, key: &str) -> String {
+    use clearcast_domain::product::Category;
+    let Some(c) = Category::ALL.into_iter().find(|c| c.as_str() == key) else { return key.to_string() };
+    match c {
+        Category::Food => l.t("食品", "food"),
+        Category::HealthFood => l.t("保健食品", "health food"),
+        Category::Cosmetics => l.t("化妆品", "cosmetics"),
+        Category::Baby => l.t("母婴用品", "baby goods"),
+        Category::Apparel => l.t("服装纺织", "apparel"),
+        Category::Electronics => l.t("电子电器", "electronics"),
+        Category::Home => l.t("家居日用", "household goods"),
+        Category::Jewelry => l.t("珠宝首饰", "jewellery"),
+        Category::Disinfectant => l.t("消毒产品", "disinfectants"),
+        Category::Other => l.t("其他", "other"),
+    }
+    .to_string()
+}
+
+// Names for the consumer's orders page and the merchant's returns (issue 9, orders and returns).
+
+/// An order's status, as the consumer's order card and the merchant's console say it.
+pub fn order_status(l: Lang, s: clearcast_domain::order::OrderStatus) -> &'static str {
+    use clearcast_domain::order::OrderStatus;
+    match s {
+        OrderStatus::Placed => l.t("待付款", "awaiting payment"),
+        OrderStatus::Paid => l.t("已付款，待发货", "paid, awaiting shipment"),
+        OrderStatus::Shipped => l.t("已发货", "shipped"),
+        OrderStatus::Delivered => l.t("已送达", "delivered"),
+        OrderStatus::Completed => l.t("已完成", "completed"),
+        OrderStatus::Cancelled => l.t("已取消", "cancelled"),
+        OrderStatus::Refunded => l.t("已退款", "refunded"),
+    }
+}
+
+/// Why goods are returned.
+pub fn return_kind(l: Lang, k: clearcast_domain::returns::ReturnKind) -> &'static str {
+    use clearcast_domain::returns::ReturnKind;
+    match k {
+        ReturnKind::NoReason => l.t("七天无理由退货", "7-day no-reason return"),
+        ReturnKind::Quality => l.t("质量问题", "quality problem"),
+        ReturnKind::NotAsDescribed => l.t("与描述不符", "not as described"),
+    }
+}
+
+/// Where a return stands.
+pub fn return_status(l: Lang, s: clearcast_domain::returns::ReturnStatus) -> &'static str {
+    use clearcast_domain::returns::ReturnStatus;
+    match s {
+        ReturnStatus::Requested => l.t("待商家处理", "awaiting the seller's decision"),
+        ReturnStatus::Refunded => l.t("已同意，已退款", "approved and refunded"),
+        ReturnStatus::Rejected => l.t("已拒绝", "refused"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

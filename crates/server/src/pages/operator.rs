@@ -12,15 +12,16 @@ use chrono::{DateTime, NaiveDate, Utc};
 use clearcast_domain::account::Role;
 use clearcast_domain::complaint::ComplaintStatus;
 use clearcast_domain::dates::china_date;
-use clearcast_domain::penalty::MeasureStatus;
+use clearcast_domain::penalty::{MeasureKind, MeasureStatus};
 use clearcast_domain::qualification::{Inspection, Qualification};
 use clearcast_domain::verification::VerificationStatus;
 use clearcast_domain::violation::Violation;
 use maud::{html, Markup};
 
-use super::layout::{form_status, page, when, yuan};
+use super::layout::{form_status, measure_facts, page, when, yuan};
 use super::merchant::{bps, clocks, complaint_facts, expiry, expiry_badge, open, overdue_name, verification_badge};
 use super::names;
+use super::room::points_window;
 use super::{ok, Ctx, Lang, PageResult};
 use crate::api::anchors;
 use crate::api::complaints::{self, ComplaintQuery, ComplaintView};
@@ -57,6 +58,18 @@ where
 
 fn page_query(cursor: Option<String>) -> ApiQuery<PageQuery> {
     ApiQuery(PageQuery { cursor, limit: Some(200) })
+}
+
+/// The names of the parties and anchors on record, so cards show who rather than an id. Built
+/// from the lists the console reads anyway; an id it does not know is shown as it is.
+#[derive(Default)]
+struct Who(std::collections::HashMap<String, String>);
+
+impl Who {
+    fn of(&self, id: &dyn std::fmt::Display) -> String {
+        let id = id.to_string();
+        self.0.get(&id).cloned().unwrap_or(id)
+    }
 }
 
 /// Not (or no longer) verified: what the queue shows.
@@ -102,7 +115,7 @@ fn party_row(l: Lang, p: &PartyView, path: &str, today: NaiveDate) -> Markup {
     html! {
         article.card data-party=(p.id) {
             p { strong { (p.legal_name) } " " (verification_badge(l, p.verification.status)) " "
-                span.muted { code { (p.id) } " · " (l.t("登记于 ", "registered ")) (when(p.created_at)) } }
+                span.muted { (l.t("登记于 ", "registered ")) (when(p.created_at)) } }
             p.muted {
                 @if let Some(u) = &p.uscc { (l.t("统一社会信用代码 ", "USCC ")) (u) }
                 @if let Some(i) = &p.id_number { (l.t("身份证号 ", "ID number ")) (i) " (" (l.t("自然人", "natural person")) ")" }
@@ -118,16 +131,15 @@ fn party_row(l: Lang, p: &PartyView, path: &str, today: NaiveDate) -> Markup {
     }
 }
 
-fn anchor_row(l: Lang, a: &AnchorView) -> Markup {
+fn anchor_row(l: Lang, a: &AnchorView, who: &Who) -> Markup {
     let id = a.id.to_string();
     html! {
         article.card data-anchor=(id) {
             p { strong { (a.stage_name.as_deref().unwrap_or(&a.real_name)) } " " (verification_badge(l, a.verification.status))
-                @if a.blacklisted { " " span.badge.bad { (l.t("黑名单", "blacklisted")) } }
-                " " span.muted { code { (id) } } }
+                @if a.blacklisted { " " span.badge.bad { (l.t("黑名单", "blacklisted")) } } }
             p.muted { (a.real_name) " · " (a.id_number)
                 @if let Some(b) = a.birth_date { " · " (l.t("生于 ", "born ")) (b) }
-                @if let Some(ag) = a.agency_id { " · " (l.t("机构 ", "agency ")) code { (ag) } } }
+                @if let Some(ag) = a.agency_id { " · " (l.t("机构 ", "agency ")) (who.of(&ag)) } }
             @if a.guardian_consent.is_some() { p { span.badge.warn { (l.t("未成年人：已附监护人同意", "minor: guardian consent attached")) } } }
             (verify_form(l, format!("/api/v1/anchors/{id}/verify"), &id))
         }
@@ -146,7 +158,7 @@ fn documents_card(l: Lang, d: &DocsToReview, today: NaiveDate) -> Markup {
     let pid = p.id.to_string();
     html! {
         article.card data-product=(pid) {
-            p { strong { (p.title) } " " span.badge { (p.category.as_str()) } " · " (p.disclosure.seller.name) }
+            p { strong { (p.title) } " " span.badge { (names::product_category_key(l, p.category.as_str())) } " · " (p.disclosure.seller.name) }
             @for q in &d.qualifications {
                 @let qid = q.id.to_string();
                 div.card data-qualification=(qid) {
@@ -168,7 +180,7 @@ fn documents_card(l: Lang, d: &DocsToReview, today: NaiveDate) -> Markup {
     }
 }
 
-fn violation_card(l: Lang, v: &Violation) -> Markup {
+fn violation_card(l: Lang, v: &Violation, who: &Who) -> Markup {
     let id = v.id.to_string();
     let f = &v.finding;
     let api = format!("/api/v1/violations/{id}/decision");
@@ -178,8 +190,8 @@ fn violation_card(l: Lang, v: &Violation) -> Markup {
             p { span.badge.warn { (names::label(l, f.label)) } " " strong { "「" (f.matched) "」" } " · " (f.points) (l.t(" 分", " points"))
                 " · " a href={"/shows/" (v.show)} { (l.t("直播场次", "show")) } " "
                 span.muted { (format!("{:02}:{:02}:{:02}", secs / 3600, secs / 60 % 60, secs % 60)) " · " (when(v.created_at)) } }
-            p.muted { (l.t("主播 ", "anchor ")) code { (v.anchor) } " · " (l.t("直播间 ", "room ")) code { (v.room_operator) }
-                @if let Some(c) = &v.product_category { " · " (c) } }
+            p.muted { (l.t("主播 ", "anchor ")) (who.of(&v.anchor)) " · " (l.t("直播间 ", "room ")) (who.of(&v.room_operator))
+                @if let Some(c) = &v.product_category { " · " (names::product_category_key(l, c)) } }
             p.muted { (f.basis) " → " (f.suggestion) }
             div.grid {
                 (bool_form(&api, "confirm", true, ("violation-confirm", &id), ("reason", l.t("确认理由", "Why it is a violation")), l.t("确认违规（计分）", "Confirm (points apply)")))
@@ -234,13 +246,13 @@ fn adjudicate_forms(l: Lang, c: &ComplaintView) -> Markup {
     }
 }
 
-fn complaint_card(l: Lang, c: &ComplaintView, now: DateTime<Utc>, action: Markup) -> Markup {
+fn complaint_card(l: Lang, c: &ComplaintView, now: DateTime<Utc>, action: Markup, who: &Who) -> Markup {
     let k = &c.complaint;
     html! {
         article.card data-complaint=(k.id) id={"complaint-" (k.id)} {
             (complaint_facts(l, c))
-            p.muted { (l.t("商家 ", "merchant ")) code { (k.merchant) }
-                @if let Some(r) = k.room_operator { " · " (l.t("直播间 ", "room ")) code { (r) } } }
+            p.muted { (l.t("商家 ", "merchant ")) (who.of(&k.merchant))
+                @if let Some(r) = k.room_operator { " · " (l.t("直播间 ", "room ")) (who.of(&r)) } }
             @if !k.abuse_flags.is_empty() {
                 ul.findings { @for f in &k.abuse_flags { li { span.badge.warn { (f.kind) } " " (f.detail) } } }
             }
@@ -250,22 +262,33 @@ fn complaint_card(l: Lang, c: &ComplaintView, now: DateTime<Utc>, action: Markup
     }
 }
 
-fn measure_card(l: Lang, m: &MeasureView) -> Markup {
+/// Where a measure's term ends: its end, "permanent" for the closures, nothing for a warning
+/// (which has no term).
+fn term_end(l: Lang, kind: MeasureKind, ends_at: Option<DateTime<Utc>>) -> String {
+    match ends_at {
+        Some(end) => format!(" – {}", when(end)),
+        None if kind >= MeasureKind::AccountClosure => format!(" – {}", l.t("永久", "permanent")),
+        None => String::new(),
+    }
+}
+
+fn measure_card(l: Lang, m: &MeasureView, who: &Who, points_days: u32) -> Markup {
     let x = &m.measure;
     let id = x.id.to_string();
     let api = format!("/api/v1/penalties/{id}/appeal/decision");
     let pending = x.appeal.as_ref().is_some_and(|a| a.upheld.is_none());
     html! {
         article.card data-measure=(id) {
-            p { strong { (names::measure(l, x.kind)) } " · " code { (x.subject) } " · " (x.points) (l.t(" 分", " points")) " "
+            p { strong { (names::measure(l, x.kind)) } " · " (who.of(&x.subject)) " · "
+                span data-measure-points { (x.points) (l.t(" 分", " points")) } span.muted { (points_window(l, points_days)) } " "
                 @match m.status {
                     MeasureStatus::Active => { span.badge.bad { (l.t("生效中", "active")) } }
                     MeasureStatus::Lifted => { span.badge { (l.t("已到期解除", "lifted")) } }
                     MeasureStatus::Reversed => { span.badge.ok { (l.t("已撤销", "reversed")) } }
                 }
-                " " span.muted { (when(x.starts_at)) " – " (x.ends_at.map(when).unwrap_or_else(|| l.t("永久", "permanent").to_string())) } }
-            p { (x.facts) }
-            p.muted { (x.basis) " · " (x.rules.join(", ")) }
+                " " span.muted { (when(x.starts_at)) (term_end(l, x.kind, x.ends_at)) } }
+            (measure_facts(l, &x.facts, &|_| None))
+            p.muted { (x.basis) }
             @if let Some(a) = &x.appeal {
                 p { strong { (l.t("申诉：", "Appeal: ")) } (a.statement) " " span.muted { (when(a.filed_at)) } " "
                     @match a.upheld {
@@ -302,8 +325,9 @@ fn policy_card(l: Lang, state: &AppState) -> Markup {
             h3 { (l.t("处罚阶梯", "Penalty ladder")) }
             div.table-wrap { table {
                 thead { tr { th { (l.t("分数 ≥", "Points ≥")) } th { (l.t("措施", "Measure")) } th { (l.t("期限", "Term")) } } }
-                tbody { @for s in &p.penalties.ladder { tr { td { (s.min_points) } td { (s.measure.as_str()) }
-                    td { @match s.days { Some(d) => { (d) (l.t(" 天", " days")) } None => { (l.t("永久", "permanent")) } } } } } }
+                tbody { @for s in &p.penalties.ladder { tr { td { (s.min_points) } td { (names::measure(l, s.measure)) }
+                    td { @match s.days { Some(d) => { (d) (l.t(" 天", " days")) } None if s.measure == MeasureKind::Warning => { "—" }
+                        None => { (l.t("永久", "permanent")) } } } } } }
             } }
             h3 { (l.t("类目门槛", "Category thresholds")) }
             div.table-wrap { table {
@@ -344,11 +368,19 @@ pub async fn operator(State(state): State<AppState>, ctx: Ctx) -> PageResult {
     parties.push(("room-operators", l.t("直播间运营者", "Room operators"), rooms));
     let agencies = all_pages(|cur| agencies::list(State(s.clone()), c.clone(), page_query(cur))).await?;
     parties.push(("agencies", l.t("MCN 机构", "Agencies"), agencies));
+    let mut anchors = all_pages(|cur| anchors::list(State(s.clone()), c.clone(), page_query(cur))).await?;
+    let mut who = Who::default();
+    for (_, _, list) in &parties {
+        who.0.extend(list.iter().map(|p| (p.id.clone(), p.legal_name.clone())));
+    }
+    who.0.extend(
+        anchors.iter().map(|a| (a.id.to_string(), a.stage_name.clone().unwrap_or_else(|| a.real_name.clone()))),
+    );
     for (_, _, list) in &mut parties {
         list.retain(|p| waiting(p.verification.status));
     }
-    let mut anchors = all_pages(|cur| anchors::list(State(s.clone()), c.clone(), page_query(cur))).await?;
     anchors.retain(|a| waiting(a.verification.status));
+    let points_days = state.policy.penalties.points_window_days;
 
     // Product documents nobody has reviewed yet.
     let all_products = all_pages(|cursor| {
@@ -457,20 +489,20 @@ pub async fn operator(State(state): State<AppState>, ctx: Ctx) -> PageResult {
                     form.inline data-api={"/api/v1/complaints/" (c.complaint.id) "/review"} data-then="reload" data-review=(c.complaint.id) {
                         button type="submit" { (l.t("受理审理", "Take for review")) } (form_status())
                     }
-                }))
+                }, &who))
             }
         }
 
         section aria-labelledby="decide-h" {
             h2 #decide-h { (l.t("待裁决投诉", "Complaints to adjudicate")) }
             @if to_decide.is_empty() { p.card { (l.t("没有审理中的投诉。", "Nothing under review.")) } }
-            @for c in &to_decide { (complaint_card(l, c, now, adjudicate_forms(l, c))) }
+            @for c in &to_decide { (complaint_card(l, c, now, adjudicate_forms(l, c), &who)) }
         }
 
         @if !with_merchant.is_empty() {
             section aria-labelledby="waiting-h" {
                 h2 #waiting-h { (l.t("等待商家回应", "Waiting for the merchant")) }
-                @for c in &with_merchant { (complaint_card(l, c, now, html! {})) }
+                @for c in &with_merchant { (complaint_card(l, c, now, html! {}, &who)) }
             }
         }
         p.muted { (l.t("已结案投诉 ", "Closed complaints: ")) (closed) " · "
@@ -490,7 +522,7 @@ pub async fn operator(State(state): State<AppState>, ctx: Ctx) -> PageResult {
             }
             @if !anchors.is_empty() {
                 h3 { (l.t("主播", "Anchors")) " (" (anchors.len()) ")" }
-                @for a in &anchors { (anchor_row(l, a)) }
+                @for a in &anchors { (anchor_row(l, a, &who)) }
             }
             @if !docs.is_empty() {
                 h3 { (l.t("商品资质与检验报告", "Product qualifications and inspections")) }
@@ -501,17 +533,17 @@ pub async fn operator(State(state): State<AppState>, ctx: Ctx) -> PageResult {
         section aria-labelledby="violations-h" {
             h2 #violations-h { (l.t("待确认的违规（黄色）", "Violations to decide (yellow findings)")) }
             @if violations.is_empty() { p.card { (l.t("没有待确认的违规。", "No pending violation.")) } }
-            @for v in &violations { (violation_card(l, v)) }
+            @for v in &violations { (violation_card(l, v, &who)) }
         }
 
         section aria-labelledby="appeals-h" {
             h2 #appeals-h { (l.t("处罚措施与申诉", "Measures and appeals")) }
             @if appeals.is_empty() { p.card { (l.t("没有待决定的申诉。", "No appeal waits for a decision.")) } }
-            @for m in &appeals { (measure_card(l, m)) }
+            @for m in &appeals { (measure_card(l, m, &who, points_days)) }
             @if !others.is_empty() {
                 details {
                     summary { (l.t("全部措施 ", "All measures ")) "(" (others.len()) ")" }
-                    @for m in &others { (measure_card(l, m)) }
+                    @for m in &others { (measure_card(l, m, &who, points_days)) }
                 }
             }
         }

@@ -7,22 +7,25 @@
 //! caller, so the page shows exactly what the API would and refuses whom it would refuse. The
 //! charts are SVG drawn on the server ([`super::charts`]); each has its numbers in a table too.
 
-use axum::extract::State;
+use axum::extract::{Path, State};
 use chrono::{Datelike, NaiveDate};
 use clearcast_domain::account::Role;
 use clearcast_domain::dates::china_date;
-use clearcast_domain::penalty::{MeasureKind, MeasureStatus};
+use clearcast_domain::penalty::{MeasureKind, MeasureStatus, Subject};
 use maud::{html, Markup, PreEscaped};
 use serde::Deserialize;
 
 use super::charts::{self, ChartText};
-use super::layout::{page, when, yuan};
+use super::layout::{measure_facts, page, when, yuan};
 use super::names;
+use super::room::points_window;
 use super::{ok, Ctx, Lang, PageResult};
+use crate::api::anchors;
 use crate::api::audit::{self, ChainCheck};
 use crate::api::notices::{self, MeasureReportLine, MeasuresReportQuery};
+use crate::api::parties::room_operators;
 use crate::api::reports::{self, ComplaintReportQuery, TierView};
-use crate::auth::Caller;
+use crate::auth::{Caller, MaybeCaller};
 use crate::error::ApiError;
 use crate::extract::ApiQuery;
 use crate::state::AppState;
@@ -78,13 +81,19 @@ fn months_up_to(today: NaiveDate, n: u32) -> Vec<Month> {
         .collect()
 }
 
-/// The label under a month's bar: the year only where it starts (the first bar and January), so
-/// twelve labels fit under the chart; the tables carry the full month.
-fn axis_label(i: usize, m: &Month) -> String {
-    if i == 0 || m.first.month() == 1 {
-        m.key.clone()
-    } else {
-        m.first.format("%m").to_string()
+/// The label under a month's bar: the month alone (`04`). On a phone a bar is about 25px wide,
+/// too narrow for `2026-04`, which would run into its neighbours' labels; the axis description
+/// says which months they are ([`months_desc`]) and the tables carry the full month.
+fn axis_label(m: &Month) -> String {
+    m.first.format("%m").to_string()
+}
+
+/// The month axis's description, with the period it covers.
+fn months_desc(l: Lang, months: &[Month]) -> String {
+    let (from, to) = (months.first().map(|m| m.key.as_str()), months.last().map(|m| m.key.as_str()));
+    match l {
+        Lang::Zh => format!("月份（{} 至 {}）", from.unwrap_or(""), to.unwrap_or("")),
+        Lang::En => format!("Month ({} to {})", from.unwrap_or(""), to.unwrap_or("")),
     }
 }
 
@@ -109,13 +118,66 @@ fn measure_status(l: Lang, s: MeasureStatus) -> Markup {
 fn criterion_name(l: Lang, input: &str) -> String {
     match input {
         "followers" => l.t("粉丝数", "followers"),
-        "sales_minor_90d" => l.t("近 90 天销售额（分）", "sales, last 90 days (fen)"),
+        "sales_minor_90d" => l.t("近 90 天销售额", "sales, last 90 days"),
         "categories_90d" => l.t("近 90 天重点类目", "key categories, last 90 days"),
-        "violation_points_90d" => l.t("近 90 天违规积分", "violation points, last 90 days"),
+        // Not the figure a measure states: see `room::points_window`.
+        "violation_points_90d" => l.t(
+            "近 90 天违规积分（现在；已确认违规，不含重复违规加分）",
+            "violation points, last 90 days (now; confirmed violations, without repeat offences)",
+        ),
         "reputation" => l.t("口碑分", "reputation"),
         other => other,
     }
     .to_string()
+}
+
+/// A key-room criterion's figure for people: fen as yuan, category keys as names, the tier's
+/// English fill-ins ("no score yet", "unavailable") in the page language.
+fn criterion_value(l: Lang, input: &str, value: &str) -> String {
+    match (input, value) {
+        (_, "unavailable") => l.t("无法获取", "unavailable").to_string(),
+        ("reputation", "no score yet") => l.t("尚无评分", "no score yet").to_string(),
+        ("categories_90d", "none of the key categories") => l.t("无", "none").to_string(),
+        ("categories_90d", v) => {
+            v.split(", ").map(|k| names::product_category_key(l, k)).collect::<Vec<_>>().join(l.t("、", ", "))
+        }
+        ("sales_minor_90d", v) => v.parse::<i64>().map(yuan).unwrap_or_else(|_| v.to_string()),
+        (_, v) => v.to_string(),
+    }
+}
+
+/// A key-room criterion's threshold for people (`>= 12` → `≥ 12`, `any of a, b` → the names).
+fn criterion_threshold(l: Lang, input: &str, threshold: &str) -> String {
+    if let Some(keys) = threshold.strip_prefix("any of ") {
+        return format!("{}{}", l.t("任一：", "any of "), criterion_value(l, input, keys));
+    }
+    match threshold.strip_prefix(">= ") {
+        Some(n) => format!("≥ {}", criterion_value(l, input, n)),
+        None => threshold.to_string(),
+    }
+}
+
+/// The names of measures' subjects, read through the getters a disclosure card uses; a subject
+/// that cannot be read keeps its id.
+async fn subject_names(state: &AppState, caller: &Caller, subjects: &[Subject]) -> Vec<(Subject, String)> {
+    let mut out: Vec<(Subject, String)> = Vec::new();
+    for s in subjects {
+        if out.iter().any(|(k, _)| k == s) {
+            continue;
+        }
+        let who = MaybeCaller(Some(caller.clone()));
+        let name = match s {
+            Subject::Anchor(a) => anchors::get(State(state.clone()), who, Path(a.to_string()))
+                .await
+                .ok()
+                .map(|j| j.0.stage_name.unwrap_or(j.0.real_name)),
+            Subject::RoomOperator(r) => {
+                room_operators::get(State(state.clone()), who, Path(r.to_string())).await.ok().map(|j| j.0.legal_name)
+            }
+        };
+        out.push((*s, name.unwrap_or_else(|| s.to_string())));
+    }
+    out
 }
 
 fn percent(x: Option<f64>) -> String {
@@ -209,6 +271,9 @@ pub async fn dashboard(State(state): State<AppState>, ctx: Ctx) -> PageResult {
     let t = t?;
     let axum::Json(key) = key?;
     let (measures, more_measures) = measures?;
+    let severe: Vec<Subject> =
+        measures.iter().filter(|m| m.report_level == "provincial").map(|m| m.measure.subject).collect();
+    let who = subject_names(&state, &caller, &severe).await;
     // A failed check is shown, not turned into an error page: the rest of the dashboard still
     // matters, and "could not verify" is itself something a regulator must see.
     let check = check.map(|axum::Json(c)| c);
@@ -220,7 +285,7 @@ pub async fn dashboard(State(state): State<AppState>, ctx: Ctx) -> PageResult {
         (complaints_section(l, &t))
         (compensation_section(l, &t))
         (key_rooms_section(l, &key.items))
-        (measures_section(l, &measures, more_measures))
+        (measures_section(l, &measures, more_measures, &who, state.policy.penalties.points_window_days))
         (identity_section(l, today))
     };
     ok(page(&ctx, l.t("监管看板", "Regulator dashboard"), body))
@@ -250,7 +315,7 @@ fn audit_section(l: Lang, check: &Result<ChainCheck, ApiError>) -> Markup {
             @if let Ok(c) = check {
                 p.muted { (l.t("已校验 ", "Checked ")) strong data-audit-streams { (c.streams) } (l.t(" 条记录流、", " streams, ")) strong data-audit-entries { (c.entries) } (l.t(" 条记录。", " records.")) }
                 @if let Some(h) = &c.head_hash {
-                    p.muted { (l.t("平台链头哈希（可公开以锁定全部记录）：", "Platform head hash (publish it to pin the whole trail): ")) code { (h) } }
+                    p.muted { (l.t("平台链头哈希（可公开以锁定全部记录）：", "Platform head hash (publish it to pin the whole trail): ")) code.hash data-audit-head { (h) } }
                 }
             }
             p.muted { a href="/api/v1/audit/verify" { (l.t("校验结果（JSON）", "The check (JSON)")) } }
@@ -264,23 +329,23 @@ fn complaints_section(l: Lang, t: &Trends) -> Markup {
     let data: Vec<(String, Vec<(String, u64)>)> = t
         .months
         .iter()
-        .enumerate()
         .zip(&t.by_category)
-        .map(|((i, m), rows)| {
+        .map(|(m, rows)| {
             let cells = t
                 .categories
                 .iter()
                 .map(|c| (names::category_key(l, c), rows.iter().find(|r| &r.key == c).map(|r| r.filed).unwrap_or(0)))
                 .collect();
-            (axis_label(i, m), cells)
+            (axis_label(m), cells)
         })
         .collect();
     let title = l.t("每月投诉数（按类别）", "Complaints per month, by category");
+    let x_desc = months_desc(l, &t.months);
     let svg = charts::complaints_by_month(
         &data,
         &ChartText {
             title,
-            x_desc: l.t("月份", "Month"),
+            x_desc: &x_desc,
             y_desc: l.t("投诉数", "Complaints"),
             empty: l.t("此期间没有投诉", "No complaints in this period"),
         },
@@ -332,13 +397,9 @@ fn compensation_section(l: Lang, t: &Trends) -> Markup {
     let paid: i64 = t.by_month.iter().map(|f| f.compensation_paid).sum();
     let recovered: i64 = t.by_month.iter().map(|f| f.recovered).sum();
     let share = (paid > 0).then(|| recovered as f64 / paid as f64);
-    let data: Vec<(String, i64, i64)> = t
-        .months
-        .iter()
-        .enumerate()
-        .zip(&t.by_month)
-        .map(|((i, m), f)| (axis_label(i, m), f.compensation_paid, f.recovered))
-        .collect();
+    let data: Vec<(String, i64, i64)> =
+        t.months.iter().zip(&t.by_month).map(|(m, f)| (axis_label(m), f.compensation_paid, f.recovered)).collect();
+    let x_desc = months_desc(l, &t.months);
     let title = l.t("每月先行赔付与追偿金额", "Compensation paid and recovered per month");
     let series = (l.t("已赔付", "paid"), l.t("已追偿", "recovered"));
     let svg = charts::compensation_by_month(
@@ -346,7 +407,7 @@ fn compensation_section(l: Lang, t: &Trends) -> Markup {
         series,
         &ChartText {
             title,
-            x_desc: l.t("月份", "Month"),
+            x_desc: &x_desc,
             y_desc: l.t("金额（元）", "Amount (yuan)"),
             empty: l.t("此期间没有赔付", "No compensation paid in this period"),
         },
@@ -403,11 +464,12 @@ fn key_rooms_section(l: Lang, rooms: &[TierView]) -> Markup {
                         th scope="col" { (l.t("直播间运营者", "Room operator")) }
                         th scope="col" { (l.t("触发条件", "Criteria met")) }
                     } }
-                    tbody { @for r in rooms { tr {
-                        th scope="row" { a href={"/api/v1/room-operators/" (r.room_operator_id) "/tier"} { (r.name) } br; code.muted { (r.room_operator_id) } }
+                    tbody { @for r in rooms { tr data-key-room=(r.room_operator_id) {
+                        th scope="row" { a href={"/api/v1/room-operators/" (r.room_operator_id) "/tier"} { (r.name) } }
                         td { ul.findings {
                             @for c in r.verdict.criteria.iter().filter(|c| c.met) {
-                                li { (criterion_name(l, c.input)) ": " strong { (c.value) } " (" (l.t("阈值 ", "threshold ")) (c.threshold) ")" }
+                                li data-criterion=(c.input) { (criterion_name(l, c.input)) (l.t("：", ": ")) strong { (criterion_value(l, c.input, &c.value)) }
+                                    " (" (l.t("阈值 ", "threshold ")) (criterion_threshold(l, c.input, &c.threshold)) ")" }
                             }
                         } }
                     } } }
@@ -418,7 +480,14 @@ fn key_rooms_section(l: Lang, rooms: &[TierView]) -> Markup {
     }
 }
 
-fn measures_section(l: Lang, all: &[MeasureReportLine], more: bool) -> Markup {
+fn measures_section(
+    l: Lang,
+    all: &[MeasureReportLine],
+    more: bool,
+    who: &[(Subject, String)],
+    points_days: u32,
+) -> Markup {
+    let name = |s: &Subject| who.iter().find(|(k, _)| k == s).map(|(_, n)| n.clone()).unwrap_or_else(|| s.to_string());
     let severe: Vec<&MeasureReportLine> = all.iter().filter(|m| m.report_level == "provincial").collect();
     let mut counts: Vec<(MeasureKind, usize)> = Vec::new();
     for m in all {
@@ -451,16 +520,19 @@ fn measures_section(l: Lang, all: &[MeasureReportLine], more: bool) -> Markup {
                         th scope="col" { (l.t("措施", "Measure")) }
                         th scope="col" { (l.t("状态", "Status")) }
                         th scope="col" { (l.t("起止", "From – until")) }
+                        th scope="col" { (l.t("计分", "Points")) }
                         th scope="col" { (l.t("事实与依据", "Facts and basis")) }
                     } }
                     tbody { @for m in &severe { tr data-measure=(m.measure.id) {
-                        td { code { (m.measure.subject) } }
+                        td { (name(&m.measure.subject)) }
                         td { (names::measure(l, m.measure.kind)) }
                         td { (measure_status(l, m.status)) }
                         td { (when(m.measure.starts_at)) " – " (m.measure.ends_at.map(when).unwrap_or_else(|| l.t("永久", "permanent").to_string())) }
-                        td { (m.measure.facts) br; span.muted { (m.measure.basis) } }
+                        td { (m.measure.points) }
+                        td { (measure_facts(l, &m.measure.facts, &|_| None)) span.muted { (m.measure.basis) } }
                     } } }
                 } }
+                p.muted { (points_window(l, points_days)) }
             }
             p.muted { a href="/api/v1/reports/measures?severe=true" { (l.t("严重措施（JSON）", "Severe measures (JSON)")) } " · "
                 a href="/api/v1/reports/measures" { (l.t("全部措施（JSON）", "All measures (JSON)")) } }
@@ -502,10 +574,32 @@ mod tests {
         assert_eq!(ms[8].last, d(2025, 12, 31));
         assert_eq!(ms[10].last, d(2026, 2, 28));
         assert_eq!((ms[11].key.as_str(), ms[11].last), ("2026-03", d(2026, 3, 15)), "the current month ends today");
-        let labels: Vec<String> = ms.iter().enumerate().map(|(i, m)| axis_label(i, m)).collect();
-        assert_eq!(labels[0], "2025-04");
-        assert_eq!(labels[1], "05");
-        assert_eq!(labels[9], "2026-01", "the year is shown where it starts");
+        let labels: Vec<String> = ms.iter().map(axis_label).collect();
+        assert_eq!(
+            (labels[0].as_str(), labels[1].as_str(), labels[9].as_str()),
+            ("04", "05", "01"),
+            "short enough for a phone"
+        );
+        assert_eq!(months_desc(Lang::Zh, &ms), "月份（2025-04 至 2026-03）", "the axis says which year");
+        assert_eq!(months_desc(Lang::En, &ms), "Month (2025-04 to 2026-03)");
+    }
+
+    #[test]
+    fn key_room_criteria_read_as_words() {
+        assert_eq!(criterion_value(Lang::Zh, "categories_90d", "health_food, baby"), "保健食品、母婴用品");
+        assert_eq!(
+            criterion_threshold(Lang::En, "categories_90d", "any of health_food, baby"),
+            "any of health food, baby goods"
+        );
+        assert_eq!(criterion_value(Lang::Zh, "sales_minor_90d", "123456"), "¥1234.56");
+        assert_eq!(criterion_threshold(Lang::Zh, "sales_minor_90d", ">= 100000000"), "≥ ¥1000000.00");
+        assert_eq!(criterion_threshold(Lang::En, "violation_points_90d", ">= 12"), "≥ 12");
+        assert_eq!(criterion_value(Lang::Zh, "reputation", "no score yet"), "尚无评分");
+        assert_eq!(criterion_value(Lang::En, "followers", "unavailable"), "unavailable");
+        // The key-room points and a measure's points count different windows: each says which.
+        assert!(criterion_name(Lang::Zh, "violation_points_90d").contains("近 90 天"));
+        assert!(criterion_name(Lang::En, "violation_points_90d").contains("without repeat offences"));
+        assert!(points_window(Lang::En, 365).contains("last 365 days, repeats added"));
     }
 
     #[test]

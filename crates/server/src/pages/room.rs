@@ -5,15 +5,17 @@
 
 use axum::extract::{Path, State};
 use clearcast_domain::account::Role;
+use clearcast_domain::compliance::Finding;
 use clearcast_domain::ids::AnchorId;
 use clearcast_domain::party::PartyKind;
-use clearcast_domain::penalty::MeasureStatus;
+use clearcast_domain::penalty::{MeasureKind, MeasureStatus};
 use clearcast_domain::show::ShowStatus;
 use maud::{html, Markup};
 
-use super::layout::{form_status, page, when};
+use super::layout::{form_status, measure_facts, page, when};
 use super::names;
-use super::{ok, Ctx, PageResult};
+use super::{ok, Ctx, Lang, PageResult};
+use crate::api::chat::{self, ChatQuery, ChatView};
 use crate::api::penalties::{self, MeasureQuery, ViolationQuery};
 use crate::api::reputation;
 use crate::api::shows::{self, ShowQuery, ShowView};
@@ -46,39 +48,68 @@ async fn my_shows(state: &AppState, caller: &Caller) -> Result<(Vec<ShowView>, O
 }
 
 fn status_badge(ctx: &Ctx, s: ShowStatus) -> Markup {
-    let l = ctx.lang;
+    let name = names::show_status(ctx.lang, s);
     html! {
         @match s {
-            ShowStatus::Live => span.badge.live { (l.t("直播中", "live")) },
-            ShowStatus::Scheduled => span.badge { (l.t("待开播", "scheduled")) },
-            ShowStatus::Suspended => span.badge.bad { (l.t("已被暂停", "suspended")) },
-            ShowStatus::Ended => span.badge { (l.t("已结束", "ended")) },
+            ShowStatus::Live => span.badge.live { (name) },
+            ShowStatus::Suspended => span.badge.bad { (name) },
+            ShowStatus::Scheduled | ShowStatus::Ended => span.badge { (name) },
         }
     }
 }
 
+/// What an agency is told where violations and measures would be: the API gives those records
+/// only to staff and to the anchor or room operator they are on, and the page does not widen that.
+fn not_for_agencies(l: Lang) -> Markup {
+    html! {
+        p.muted data-agency-note { (l.t(
+            "违规记录和处罚措施只向被记录的主播或直播间运营者本人，以及平台和监管部门展示，不向 MCN 机构展示。请向旗下主播本人了解。",
+            "Violations and measures are shown only to the anchor or room operator they are on, the platform and regulators, not to agencies. Ask your anchors."
+        )) }
+    }
+}
+
 /// `GET /console/room`: the caller's shows, reputation, violations and measures.
+///
+/// **Agencies** see a plain note in place of violations and measures: the API lists those only
+/// for staff and for the anchor or room operator they are on (`penalties::list_violations`,
+/// `penalties::list_measures`) and refuses agencies, so the page does not ask and does not show
+/// the refusal. An agency's anchors see their own records on their own console.
 pub async fn room(State(state): State<AppState>, ctx: Ctx) -> PageResult {
     let l = ctx.lang;
     let caller = ctx.require(&[Role::RoomOperator, Role::Anchor, Role::Agency])?.clone();
+    let agency = caller.role() == Role::Agency;
     let (shows, anchor) = my_shows(&state, &caller).await?;
     let rep = match anchor {
         Some(a) => Some(reputation::anchor(State(state.clone()), Path(a.to_string())).await?.0),
         None => None,
     };
-    let vq =
-        ViolationQuery { show: None, anchor: None, room_operator: None, status: None, cursor: None, limit: Some(50) };
-    let violations =
-        penalties::list_violations(State(state.clone()), caller.clone(), ApiQuery(vq)).await.map(|j| j.0.items);
-    let mq = MeasureQuery { subject: None, cursor: None, limit: Some(50) };
-    let measures =
-        penalties::list_measures(State(state.clone()), caller.clone(), ApiQuery(mq)).await.map(|j| j.0.items);
+    let (violations, measures) = if agency {
+        (Ok(Vec::new()), Ok(Vec::new()))
+    } else {
+        let vq = ViolationQuery {
+            show: None,
+            anchor: None,
+            room_operator: None,
+            status: None,
+            cursor: None,
+            limit: Some(50),
+        };
+        let mq = MeasureQuery { subject: None, cursor: None, limit: Some(50) };
+        (
+            penalties::list_violations(State(state.clone()), caller.clone(), ApiQuery(vq)).await.map(|j| j.0.items),
+            penalties::list_measures(State(state.clone()), caller.clone(), ApiQuery(mq)).await.map(|j| j.0.items),
+        )
+    };
+    // Shows are named by their titles wherever the caller's own shows are concerned.
+    let title_of = |id: &str| shows.iter().find(|s| s.id.to_string() == id).map(|s| s.title.clone());
+    let penalties = &state.policy.penalties;
     let body = html! {
         h1 { (l.t("直播工作台", "Room console")) }
         section aria-labelledby="shows-h" {
             h2 #shows-h { (l.t("我的直播", "My shows")) }
             @if shows.is_empty() { p.card { (l.t("还没有直播。", "No shows yet.")) } }
-            div.table-wrap { table {
+            @else { div.table-wrap { table {
                 thead { tr { th { (l.t("直播", "Show")) } th { (l.t("状态", "Status")) } th { (l.t("计划开播", "Scheduled")) } th { (l.t("商品数", "Items")) } } }
                 tbody { @for s in &shows { tr {
                     td { a href={"/console/room/" (s.id)} data-console-show=(s.id) { (s.title) } }
@@ -86,7 +117,7 @@ pub async fn room(State(state): State<AppState>, ctx: Ctx) -> PageResult {
                     td { (when(s.scheduled_start)) }
                     td { (s.lineup.len()) }
                 } } }
-            } }
+            } } }
         }
         @if let Some(r) = rep {
             section.card aria-labelledby="rep-h" {
@@ -95,8 +126,8 @@ pub async fn room(State(state): State<AppState>, ctx: Ctx) -> PageResult {
                     span.muted { " · " (r.reputation.delivered_orders) (l.t(" 笔已送达订单", " delivered orders")) } }
                 div.table-wrap { table {
                     thead { tr { th { (l.t("维度", "Component")) } th { (l.t("得分", "Value")) } th { (l.t("权重", "Weight")) } th { (l.t("观测", "Observations")) } } }
-                    tbody { @for c in &r.reputation.components { tr {
-                        td { (c.component.as_str()) } td { (format!("{:.2}", c.value)) } td { (format!("{:.2}", c.weight)) } td { (format!("{:.0}", c.observations)) }
+                    tbody { @for c in &r.reputation.components { tr data-component=(c.component.as_str()) {
+                        td { (names::reputation_component(l, c.component)) } td { (format!("{:.2}", c.value)) } td { (format!("{:.2}", c.weight)) } td { (format!("{:.0}", c.observations)) }
                     } } }
                 } }
             }
@@ -104,9 +135,12 @@ pub async fn room(State(state): State<AppState>, ctx: Ctx) -> PageResult {
         section.card aria-labelledby="vio-h" {
             h2 #vio-h { (l.t("违规记录", "Violations")) }
             @match &violations {
+                _ if agency => { (not_for_agencies(l)) }
                 Ok(v) if v.is_empty() => p.muted { (l.t("没有违规记录。", "No violations.")) },
-                Ok(v) => ul.findings { @for x in v { li.red[x.finding.severity == clearcast_domain::compliance::Severity::Red] {
-                    "「" (x.finding.matched) "」 " (names::label(l, x.finding.label)) " · " (x.finding.basis) " · " (x.status.as_str()) " · " span.muted { (when(x.created_at)) }
+                Ok(v) => ul.findings { @for x in v { li.red[x.finding.severity == clearcast_domain::compliance::Severity::Red] data-violation=(x.id) {
+                    "「" (x.finding.matched) "」 " (names::label(l, x.finding.label)) " · " (x.finding.points) (l.t(" 分", " points")) " · " (x.finding.basis) " · "
+                    strong { (names::violation_status(l, x.status)) } " · " span.muted { (when(x.created_at))
+                        @if let Some(t) = title_of(&x.show.to_string()) { " · " a href={"/shows/" (x.show)} { (t) } } }
                 } } },
                 Err(e) => p.muted { (e.detail) },
             }
@@ -114,27 +148,126 @@ pub async fn room(State(state): State<AppState>, ctx: Ctx) -> PageResult {
         section.card aria-labelledby="mea-h" {
             h2 #mea-h { (l.t("处罚措施与申诉", "Measures and appeals")) }
             @match &measures {
+                _ if agency => { (not_for_agencies(l)) }
                 Ok(m) if m.is_empty() => p.muted { (l.t("没有处罚措施。", "No measures.")) },
                 Ok(m) => @for x in m { div.card data-measure=(x.measure.id) {
-                    p { strong { (names::measure(l, x.measure.kind)) } " · " (x.measure.facts) }
+                    p { strong { (names::measure(l, x.measure.kind)) } " " (measure_status(l, x.status)) " · "
+                        span data-measure-points { (x.measure.points) (l.t(" 分", " points")) }
+                        span.muted { (points_window(l, penalties.points_window_days)) } }
+                    (measure_facts(l, &x.measure.facts, &title_of))
                     p.muted { (x.measure.basis) " · " (when(x.measure.starts_at))
-                        @if let Some(end) = x.measure.ends_at { " → " (when(end)) } }
-                    p.muted { (l.t("申诉途径：", "Appeal: ")) (x.measure.appeal_route) }
-                    @if x.status == MeasureStatus::Active && x.measure.appeal.is_none() {
-                        form data-api={"/api/v1/penalties/" (x.measure.id) "/appeal"} data-then="reload" {
-                            label for={"ap-" (x.measure.id)} { (l.t("申诉理由", "Your statement")) }
-                            textarea #{"ap-" (x.measure.id)} name="statement" required {}
-                            button type="submit" { (l.t("提交申诉", "Appeal")) }
-                            (form_status())
+                        // A warning has no term; only the closures are "permanent".
+                        @match x.measure.ends_at {
+                            Some(end) => { " → " (when(end)) }
+                            None if x.measure.kind >= MeasureKind::AccountClosure => { " → " (l.t("永久", "permanent")) }
+                            None => {}
+                        } }
+                    @match &x.measure.appeal {
+                        None if x.status == MeasureStatus::Active => {
+                            form data-api={"/api/v1/penalties/" (x.measure.id) "/appeal"} data-then="reload" data-appeal=(x.measure.id) {
+                                p.muted { (appeal_words(l, penalties.appeal_days)) }
+                                label for={"ap-" (x.measure.id)} { (l.t("申诉理由", "Your statement")) }
+                                textarea #{"ap-" (x.measure.id)} name="statement" required {}
+                                button type="submit" { (l.t("提交申诉", "Appeal")) }
+                                (form_status())
+                            }
+                        }
+                        None => {}
+                        Some(a) => {
+                            p { (l.t("已申诉：", "Appealed: ")) (a.statement) " " span.muted { (when(a.filed_at)) } " "
+                                @match a.upheld {
+                                    None => { span.badge.warn { (l.t("等待平台决定", "awaiting the platform's decision")) } }
+                                    Some(true) => { span.badge.ok { (l.t("申诉成立，措施已撤销", "upheld: the measure is reversed")) } }
+                                    Some(false) => { span.badge.bad { (l.t("申诉被驳回", "rejected")) } }
+                                }
+                                @if let Some(r) = &a.decision_reason { " " (r) } }
                         }
                     }
-                    @if let Some(a) = &x.measure.appeal { p { (l.t("已申诉：", "Appealed: ")) (a.statement) } }
                 } },
                 Err(e) => p.muted { (e.detail) },
             }
         }
     };
     ok(page(&ctx, l.t("直播工作台", "Room console"), body))
+}
+
+/// A measure's state.
+fn measure_status(l: Lang, s: MeasureStatus) -> Markup {
+    match s {
+        MeasureStatus::Active => html! { span.badge.bad { (l.t("执行中", "in force")) } },
+        MeasureStatus::Lifted => html! { span.badge { (l.t("已到期解除", "lifted")) } },
+        MeasureStatus::Reversed => html! { span.badge.ok { (l.t("申诉后撤销", "reversed on appeal")) } },
+    }
+}
+
+/// What a measure's points are: the ladder's count when it was decided, over the policy's
+/// points window and with repeat offences added. Said next to the figure, because the key-room
+/// criterion counts a shorter window without repeats and the two would otherwise look at odds.
+pub fn points_window(l: Lang, days: u32) -> String {
+    match l {
+        Lang::Zh => format!("（决定时近 {days} 天已确认违规的计分，含重复违规加分）"),
+        Lang::En => format!(" (at the decision: confirmed violations of the last {days} days, repeats added)"),
+    }
+}
+
+/// How to appeal, in words: the route the API states is for programs.
+fn appeal_words(l: Lang, days: u32) -> String {
+    match l {
+        Lang::Zh => format!("对此措施有异议，可以申诉一次：写明理由后提交，平台会在 {days} 个工作日内作出决定。"),
+        Lang::En => format!(
+            "You may appeal this measure once: write your statement and submit it; the platform decides within {days} working days."
+        ),
+    }
+}
+
+/// Pages of the show's chat read for its hidden comments (200 comments each): the chat lists
+/// oldest first, and a console page must not read without end.
+const CHAT_PAGES: usize = 20;
+
+/// The show's hidden comments, newest first, through the chat list the runner reads (which gives
+/// them the hidden ones with their findings); true when the chat was longer than was read.
+async fn hidden_comments(state: &AppState, caller: &Caller, id: &str) -> Result<(Vec<ChatView>, bool), ApiError> {
+    let mut hidden = Vec::new();
+    let mut cursor = None;
+    for _ in 0..CHAT_PAGES {
+        let q = ChatQuery { cursor: cursor.take(), limit: Some(200) };
+        let axum::Json(page) =
+            chat::list(State(state.clone()), MaybeCaller(Some(caller.clone())), Path(id.to_string()), ApiQuery(q))
+                .await?;
+        hidden.extend(page.items.into_iter().filter(|c| c.hidden));
+        match page.next_cursor {
+            Some(c) => cursor = Some(c),
+            None => {
+                hidden.reverse();
+                return Ok((hidden, false));
+            }
+        }
+    }
+    hidden.reverse();
+    Ok((hidden, true))
+}
+
+/// Why a comment was hidden: each rule once, with what matched it. A rule can match a comment
+/// in several places; listing every finding would repeat the same reason.
+fn hidden_why(l: Lang, findings: &[Finding]) -> String {
+    let mut rules: Vec<(&str, String, Vec<&str>)> = Vec::new();
+    for f in findings {
+        match rules.iter_mut().find(|(r, _, _)| *r == f.rule) {
+            Some((_, _, matched)) => {
+                if !matched.contains(&f.matched.as_str()) {
+                    matched.push(&f.matched);
+                }
+            }
+            None => rules.push((&f.rule, names::label(l, f.label).to_string(), vec![&f.matched])),
+        }
+    }
+    rules
+        .iter()
+        .map(|(_, name, matched)| {
+            format!("{name}（{}）", matched.iter().map(|m| format!("「{m}」")).collect::<Vec<_>>().join(""))
+        })
+        .collect::<Vec<_>>()
+        .join(l.t("；", "; "))
 }
 
 /// `GET /console/room/{show}`: one show's lineup with verdicts, go live, pin, the transcript box
@@ -149,7 +282,9 @@ pub async fn room_show(State(state): State<AppState>, ctx: Ctx, Path(id): Path<S
     let products: Vec<_> =
         state.store.lineup_list(show.id).await.map_err(ApiError::from)?.iter().map(|i| i.product).collect();
     let unmet = shows::gate(&state, &show, &products).await?;
-    let axum::Json(view) = shows::get(State(state.clone()), MaybeCaller(Some(caller.clone())), Path(id)).await?;
+    let axum::Json(view) =
+        shows::get(State(state.clone()), MaybeCaller(Some(caller.clone())), Path(id.clone())).await?;
+    let (hidden, more_hidden) = hidden_comments(&state, &caller, &id).await?;
     let sid = view.id.to_string();
     let is_anchor = caller.role() == Role::Anchor;
     let body = html! {
@@ -226,6 +361,22 @@ pub async fn room_show(State(state): State<AppState>, ctx: Ctx, Path(id): Path<S
                     h3 { (l.t("直播间实时提醒", "The room's live warnings")) }
                     ul.findings data-warnings aria-live="polite" {}
                     p.muted { (l.t("实时连接：", "Live link: ")) span data-live-state { "…" } }
+                }
+            }
+            @if view.status == ShowStatus::Live || !hidden.is_empty() {
+                section.card aria-labelledby="hidden-h" {
+                    h2 #hidden-h { (l.t("被隐藏的评论", "Hidden comments")) }
+                    p.muted { (l.t(
+                        "违规评论（如诱导站外交易、辱骂）会被自动隐藏，只有发送者、直播间和平台看得到（第 16、31 条）。",
+                        "Comments breaking the rules (off-platform trading, abuse…) are hidden at once; only their author, the room and the platform see them (Art. 16, 31)."
+                    )) }
+                    ul.comments data-hidden-comments aria-live="polite" {
+                        @for c in &hidden {
+                            li.hidden data-hidden-comment=(c.id) { (c.text) " — " (hidden_why(l, &c.findings)) " " span.muted { (when(c.at)) } }
+                        }
+                    }
+                    @if hidden.is_empty() { p.muted data-hidden-none { (l.t("暂无。", "None so far.")) } }
+                    @if more_hidden { p.muted { (l.t("评论太多，只列出了前一部分。", "Too many comments to list here; only the first part is shown.")) } }
                 }
             }
         }

@@ -9,10 +9,11 @@ use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Redirect};
 use axum::Form;
+use clearcast_domain::account::Role;
 use maud::html;
 use serde::Deserialize;
 
-use super::layout::{home_of, page};
+use super::layout::{home_of, page, role_name};
 use super::{ok, Ctx, Lang, PageError, PageResult};
 use crate::api::accounts::{self, LoginInput};
 use crate::auth::{csrf_token, session_cookie, token_hash, SESSION_COOKIE};
@@ -62,9 +63,31 @@ fn login_form(ctx: &Ctx, next: Option<&str>, error: Option<&str>, username: &str
     )
 }
 
-/// `GET /login`.
+/// `GET /login`. Someone already signed in is told so, with where to go from here and the way
+/// to sign out, rather than shown a form that would quietly swap their session for another.
 pub async fn login_page(ctx: Ctx, Query(q): Query<Next>) -> PageResult {
-    ok(login_form(&ctx, q.next.as_deref(), None, ""))
+    let Some(user) = &ctx.user else { return ok(login_form(&ctx, q.next.as_deref(), None, "")) };
+    let l = ctx.lang;
+    let role = user.account.role;
+    let body = html! {
+        h1 { (l.t("你已登录", "You are signed in")) }
+        section.card data-signed-in=(user.account.username) {
+            p { (l.t("当前账号：", "Signed in as ")) strong { (user.account.username) } " · " (role_name(l, role)) }
+            ul {
+                @if let Some(n) = local(q.next.as_deref()) { li { a href=(n) { (l.t("继续前往刚才的页面", "Go on to the page you asked for")) } } }
+                li { a href=(home_of(role)) {
+                    @if role == Role::Consumer { (l.t("我的订单", "My orders")) } @else { (l.t("我的工作台", "My console")) }
+                } }
+                li { a href="/" { (l.t("正在直播", "Live now")) } }
+            }
+            form method="post" action="/logout" {
+                input type="hidden" name="csrf" value=(ctx.csrf.as_deref().unwrap_or(""));
+                p.muted { (l.t("要使用其他账号，请先退出。", "To use another account, sign out first.")) }
+                button.secondary type="submit" { (l.t("退出", "Sign out")) }
+            }
+        }
+    };
+    ok(page(&ctx, l.t("你已登录", "Signed in"), body))
 }
 
 /// The login form's fields.

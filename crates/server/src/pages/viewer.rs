@@ -1,28 +1,111 @@
-//! The viewer's pages: the home feed (every card explains its place), a show page with the
-//! disclosure card always in view, and the consumer's orders with what can be done next.
+//! The viewer's pages: the home feed (every card explains its place) and a show page with the
+//! disclosure card always in view. The consumer's orders are in [`super::orders`].
 
 use axum::extract::{Path, State};
 use clearcast_domain::account::Role;
 use clearcast_domain::disclosure::{AnchorRole, DisclosureCard};
-use clearcast_domain::order::{Order, OrderStatus};
+use clearcast_domain::feed::{Adjustment, FeedPolicy};
 use clearcast_domain::show::ShowStatus;
 use maud::{html, Markup};
 
 use super::layout::{form_status, page, when, yuan};
-use super::names;
-use super::{ok, Ctx, Lang, PageResult};
-use crate::api::complaints::{self, ComplaintQuery, ComplaintView};
+use super::{names, ok, Ctx, Lang, PageResult};
 use crate::api::feed::{self, FeedQuery};
-use crate::api::orders::{self, OrderQuery};
+use crate::api::products;
 use crate::api::shows::{self, LineupView, ShowView};
 use crate::auth::MaybeCaller;
 use crate::extract::ApiQuery;
 use crate::state::AppState;
 
+/// The numbers in a text, in order (`4.50`, `2`, `0.2`), to reword it.
+fn numbers_in(s: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut start = None;
+    for (i, c) in s.char_indices() {
+        let part = c.is_ascii_digit() || (c == '.' && start.is_some());
+        match (part, start) {
+            (true, None) => start = Some(i),
+            (false, Some(b)) => {
+                out.push(s[b..i].trim_end_matches('.'));
+                start = None;
+            }
+            _ => {}
+        }
+    }
+    if let Some(b) = start {
+        out.push(s[b..].trim_end_matches('.'));
+    }
+    out
+}
+
+/// A ranking factor's input in the page language. The feed states it in English with its figures
+/// (see `clearcast_domain::feed::quality_first`); in Chinese the same figures go into Chinese
+/// words. A text whose figures do not fit the known form is shown as the feed wrote it.
+fn factor_input(l: Lang, name: &str, input: &str) -> String {
+    if l == Lang::En {
+        return input.to_string();
+    }
+    match (name, numbers_in(input).as_slice()) {
+        ("anchor_reputation", [score, n, published]) => {
+            format!("{n} 位主播的平均口碑 {score}（{published} 位已公布评分）")
+        }
+        ("lineup_reputation", [score, n]) => format!("{n} 件商品的平均口碑 {score}"),
+        ("conversion", [buyers, viewers, rate, full]) => {
+            format!("已付款且未退款的买家 {buyers} 人 / 观众 {viewers} 人 = {rate}；达到 {full} 即满分")
+        }
+        ("engagement", [viewers, counted, cap, all]) => {
+            format!("登录观众 {viewers} 人，计入点赞 {counted} 个（每人最多计 {cap} 个；共 {all} 个）")
+        }
+        _ => input.to_string(),
+    }
+}
+
+/// An adjustment's row in the "why" table: its name, what triggered it, and what it did. The
+/// words come from the kind and the policy's figures, not the feed's `detail`, which names
+/// records by id (`anc_…`, `msr_…`, `mch_…`) and is written in English.
+fn adjustment_row(l: Lang, a: &Adjustment, position: u32, p: &FeedPolicy) -> Markup {
+    let input = match a.kind {
+        "traffic_limit" => l
+            .t(
+                "主播或直播间有限制流量的处罚措施正在执行（第 13 条）",
+                "a traffic-limit measure is in force on an anchor or the room (Art. 13)",
+            )
+            .to_string(),
+        "score_floor" => match l {
+            Lang::Zh => format!("有主播的公开口碑低于下限 {}", p.score_floor),
+            Lang::En => format!("an anchor's published score is below the floor of {}", p.score_floor),
+        },
+        "newcomer_slot" => match l {
+            Lang::Zh => format!("第 {position} 位留给还没有公开口碑的新主播（冷启动扶持）"),
+            Lang::En => format!("position {position} is kept for a newcomer without a published score yet"),
+        },
+        "merchant_cap" => match l {
+            Lang::Zh => format!("同一商家在前 {} 位中最多占 {} 个，此场顺延", p.merchant_cap_top, p.merchant_cap),
+            Lang::En => format!(
+                "one merchant holds at most {} of the top {} positions; this show waited",
+                p.merchant_cap, p.merchant_cap_top
+            ),
+        },
+        _ => a.detail.clone(),
+    };
+    html! {
+        tr data-adjustment=(a.kind) {
+            td { span.badge.warn { (names::feed_adjustment(l, a.kind)) } }
+            td { (input) }
+            td { @match a.factor {
+                Some(f) => { "× " (format!("{f:.2}")) }
+                None if a.kind == "newcomer_slot" => { (l.t("扶持位", "reserved slot")) }
+                None => { (l.t("顺延", "moved down")) }
+            } }
+        }
+    }
+}
+
 /// `GET /`: the live shows in the order the quality-first feed gives, each with its reasons.
 pub async fn home(State(state): State<AppState>, ctx: Ctx) -> PageResult {
     let l = ctx.lang;
     let q = FeedQuery { policy: None, limit: Some(50) };
+    let policy = state.policy.feed.clone();
     let axum::Json(feed) = feed::feed(State(state), MaybeCaller(ctx.user.clone()), ApiQuery(q)).await?;
     let body = html! {
         h1 { (l.t("正在直播", "Live now")) }
@@ -37,23 +120,25 @@ pub async fn home(State(state): State<AppState>, ctx: Ctx) -> PageResult {
             @for item in &feed.items {
                 article.card {
                     h2 { a href={"/shows/" (item.show_id)} { (item.title) } }
-                    p { span.badge.live { (l.t("直播中", "LIVE")) } " "
+                    @let slot = item.why.adjustments.iter().any(|a| a.kind == "newcomer_slot");
+                    p { span.badge.live { (names::show_status(l, ShowStatus::Live)) } " "
                         span.muted { (l.t("第 ", "#")) (item.position) (l.t(" 位 · 得分 ", " · score ")) (format!("{:.3}", item.why.score)) }
-                        @if item.why.newcomer { " " span.badge { (l.t("新主播扶持", "newcomer boost")) } }
+                        @if slot { " " span.badge.ok data-newcomer="slot" { (l.t("新主播扶持位", "newcomer slot")) } }
+                        @else if item.why.newcomer { " " span.badge data-newcomer { (l.t("新主播", "newcomer")) } }
                     }
                     details.why {
                         summary { (l.t("我为什么看到这个？", "Why am I seeing this?")) }
-                        table {
+                        div.table-wrap { table {
                             thead { tr { th { (l.t("因素", "Factor")) } th { (l.t("依据", "Input")) } th { (l.t("贡献", "Contribution")) } } }
                             tbody {
                                 @for c in &item.why.components {
-                                    tr { td { (c.name) } td { (c.input) } td { (format!("{:.3} × {:.2} = {:.3}", c.value, c.weight, c.contribution)) } }
+                                    tr data-factor=(c.name) { td { (names::feed_factor(l, c.name)) } td { (factor_input(l, c.name, &c.input)) }
+                                        td { (format!("{:.3} × {:.2} = {:.3}", c.value, c.weight, c.contribution)) } }
                                 }
+                                @for a in &item.why.adjustments { (adjustment_row(l, a, item.position, &policy)) }
                             }
-                        }
-                        @for a in &item.why.adjustments {
-                            p { span.badge.warn { (a.kind) } " " (a.detail) " (" (a.rule) ")" }
-                        }
+                            tfoot { tr { th scope="row" colspan="2" { (l.t("得分", "Score")) } td { (format!("{:.3}", item.why.score)) } } }
+                        } }
                     }
                 }
             }
@@ -102,7 +187,9 @@ pub fn disclosure(l: Lang, card: &DisclosureCard) -> Markup {
     }
 }
 
-fn pinned(ctx: &Ctx, show: &ShowView, item: Option<&LineupView>) -> Markup {
+/// The pinned product, with its stock as it is now (`stock`, when it could be read): the live
+/// channel keeps it current, and a page without JavaScript still shows the figure.
+fn pinned(ctx: &Ctx, show: &ShowView, item: Option<&LineupView>, stock: Option<i64>) -> Markup {
     let l = ctx.lang;
     let Some(item) = item else {
         return html! { section.card #pinned { p { (l.t("主播还没有置顶商品。", "Nothing is pinned yet.")) } } };
@@ -115,7 +202,7 @@ fn pinned(ctx: &Ctx, show: &ShowView, item: Option<&LineupView>) -> Markup {
             @if let Some(r) = &item.reference {
                 p.muted { (l.t("参考价 ", "Reference price ")) s { (yuan(r.price.minor)) } " — " (l.t("依据：", "basis: ")) (r.basis) }
             }
-            p.muted { (l.t("库存 ", "In stock ")) span data-stock { "…" }
+            p.muted { (l.t("库存 ", "In stock ")) span data-stock { @match stock { Some(n) => { (n) } None => { "—" } } }
                 @if let Some(n) = item.purchase_limit { " · " (l.t("每人限购 ", "limit per buyer ")) (n) } }
             @if show.status == ShowStatus::Live {
                 @match ctx.role() {
@@ -147,13 +234,23 @@ fn pinned(ctx: &Ctx, show: &ShowView, item: Option<&LineupView>) -> Markup {
 /// `GET /shows/{id}`.
 pub async fn show(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> PageResult {
     let l = ctx.lang;
-    let axum::Json(show) = shows::get(State(state), MaybeCaller(ctx.user.clone()), Path(id)).await?;
+    let axum::Json(show) = shows::get(State(state.clone()), MaybeCaller(ctx.user.clone()), Path(id)).await?;
     let card = show.pinned.as_ref().map(|p| &p.disclosure).unwrap_or(&show.disclosure);
+    // The stock from the public product page; without it the page says "—" rather than failing.
+    let stock = match &show.pinned {
+        Some(p) => products::get(State(state), Path(p.product_id.to_string())).await.ok().map(|j| j.0.total_stock),
+        None => None,
+    };
     let body = html! {
         div data-live-show=(show.id) {
             h1 { (show.title) " "
-                @if show.status == ShowStatus::Live { span.badge.live data-status { (l.t("直播中", "LIVE")) } }
-                @else { span.badge data-status { (show.status.as_str()) } }
+                @if show.status == ShowStatus::Live { span.badge.live data-status { (names::show_status(l, show.status)) } }
+                @else { span.badge data-status { (names::show_status(l, show.status)) } }
+            }
+            @match show.status {
+                ShowStatus::Scheduled => { p data-scheduled-start { (l.t("计划开播时间：", "Starts at ")) strong { (when(show.scheduled_start)) } (l.t("（北京时间）", " (China time)")) } }
+                ShowStatus::Ended => { @if let Some(t) = show.ended_at { p.muted { (l.t("已于 ", "Ended at ")) (when(t)) (l.t(" 结束", "")) } } }
+                _ => {}
             }
             @if let Some(label) = show.ai_label { p.ai-label { (label) } }
             p.muted { (l.t("主播：", "Anchors: ")) @for (i, a) in show.roster.iter().enumerate() { @if i > 0 { "、" } (a.name) } }
@@ -171,7 +268,7 @@ pub async fn show(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String
                 }
                 div.stack {
                     (disclosure(l, card))
-                    (pinned(&ctx, &show, show.pinned.as_ref()))
+                    (pinned(&ctx, &show, show.pinned.as_ref(), stock))
                 }
             }
             section.card aria-labelledby="comments-h" {
@@ -205,139 +302,30 @@ pub async fn show(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String
     ok(page(&ctx, &show.title, body))
 }
 
-fn status_name(l: Lang, s: OrderStatus) -> &'static str {
-    match s {
-        OrderStatus::Placed => l.t("待付款", "awaiting payment"),
-        OrderStatus::Paid => l.t("已付款，待发货", "paid, awaiting shipment"),
-        OrderStatus::Shipped => l.t("已发货", "shipped"),
-        OrderStatus::Delivered => l.t("已送达", "delivered"),
-        OrderStatus::Completed => l.t("已完成", "completed"),
-        OrderStatus::Cancelled => l.t("已取消", "cancelled"),
-        OrderStatus::Refunded => l.t("已退款", "refunded"),
-    }
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clearcast_domain::feed::{quality_first, Counters, Standing};
 
-fn action(api: String, label: &str, then: &str) -> Markup {
-    html! { form.inline data-api=(api) data-then=(then) { button type="submit" { (label) } (form_status()) } }
-}
-
-fn complaint_block(l: Lang, c: &ComplaintView) -> Markup {
-    let k = &c.complaint;
-    html! {
-        div.card data-complaint=(k.id) {
-            p { strong { (l.t("投诉 ", "Complaint ")) } (names::category(l, k.category)) " · "
-                span.badge data-complaint-status { (names::complaint_status(l, k.status)) }
-                @for o in &c.overdue { " " span.badge.bad { (l.t("超时：", "overdue: ")) (o) } } }
-            @if let Some(d) = &k.decision {
-                p { (d.reason) }
-                @if let Some(comp) = &d.compensation {
-                    ul.findings { @for line in &comp.lines { li { (yuan(line.amount)) " — " (line.explanation) " (" (line.basis) ")" } } }
-                }
-            }
-            @if k.paid > 0 {
-                p data-compensation { strong { (l.t("平台已先行赔付 ", "Paid to you by the platform: ")) (yuan(k.paid)) } }
-            }
+    #[test]
+    fn every_factor_input_the_feed_writes_reads_in_chinese() {
+        let p = FeedPolicy::default();
+        let s = |published, raw| Standing { published, raw };
+        let c = Counters { viewers: 120, likes_capped: 40, likes_raw: 95, net_sold: 6 };
+        let why = quality_first(&[s(Some(4.5), 4.5), s(None, 3.9)], &[s(None, 4.2)], c, &[], &p);
+        let zh: Vec<String> = why.components.iter().map(|c| factor_input(Lang::Zh, c.name, &c.input)).collect();
+        assert_eq!(zh[0], "2 位主播的平均口碑 4.20（1 位已公布评分）");
+        assert_eq!(zh[1], "1 件商品的平均口碑 4.20");
+        assert_eq!(zh[2], "已付款且未退款的买家 6 人 / 观众 120 人 = 0.050；达到 0.2 即满分");
+        assert_eq!(zh[3], "登录观众 120 人，计入点赞 40 个（每人最多计 10 个；共 95 个）");
+        for (c, z) in why.components.iter().zip(&zh) {
+            assert_ne!(&c.input, z, "{} is reworded", c.name);
+            assert_eq!(factor_input(Lang::En, c.name, &c.input), c.input, "English keeps the feed's words");
         }
+        assert_eq!(
+            factor_input(Lang::Zh, "engagement", "12 viewers, 3 likes (uncapped)"),
+            "12 viewers, 3 likes (uncapped)"
+        );
+        assert_eq!(numbers_in("mean score 4.50 of 2 anchor(s)."), ["4.50", "2"]);
     }
-}
-
-fn order_card(l: Lang, o: &Order, complaints: &[&ComplaintView]) -> Markup {
-    let id = o.id.to_string();
-    let s = &o.snapshot;
-    html! {
-        article.card data-order=(id) {
-            h2 { (s.title) }
-            p { span.badge data-order-status { (status_name(l, o.status)) } " "
-                (yuan(o.total.minor)) " · " (o.quantity) " × " (yuan(s.unit_price.minor)) " / " (s.unit)
-                " · " span.muted { (when(o.placed_at)) } }
-            p.muted { (l.t("销售者：", "Seller: ")) (s.seller.name) " · " (s.seller.address) " · " (s.seller.contact) }
-            @if let Some(sh) = &o.shipment { p.muted { (l.t("物流：", "Shipment: ")) (sh.carrier) " " (sh.tracking_number) } }
-            div {
-                @match o.status {
-                    OrderStatus::Placed => {
-                        (action(format!("/api/v1/orders/{id}/pay"), l.t("付款（模拟）", "Pay (simulated)"), "reload"))
-                        " " (action(format!("/api/v1/orders/{id}/cancel"), l.t("取消订单", "Cancel"), "reload"))
-                    }
-                    OrderStatus::Paid => { (action(format!("/api/v1/orders/{id}/cancel"), l.t("取消并退款", "Cancel and refund"), "reload")) }
-                    OrderStatus::Delivered => { (action(format!("/api/v1/orders/{id}/confirm"), l.t("确认收货", "Confirm receipt"), "reload")) }
-                    _ => {}
-                }
-                " " a href={"/api/v1/orders/" (id) "/dispute-packet"} { (l.t("纠纷证据包（JSON）", "Dispute packet (JSON)")) }
-            }
-            @if matches!(o.status, OrderStatus::Delivered | OrderStatus::Completed) {
-                details {
-                    summary { (l.t("申请退货", "Return")) }
-                    form data-api={"/api/v1/orders/" (id) "/returns"} data-then="reload" {
-                        label for={"rk-" (id)} { (l.t("类型", "Kind")) }
-                        select #{"rk-" (id)} name="kind" {
-                            option value="no_reason" { (l.t("七天无理由", "7-day no reason")) }
-                            option value="quality" { (l.t("质量问题", "quality")) }
-                            option value="not_as_described" { (l.t("与描述不符", "not as described")) }
-                        }
-                        label for={"rr-" (id)} { (l.t("原因", "Reason")) }
-                        input #{"rr-" (id)} name="reason" data-optional;
-                        button type="submit" { (l.t("提交", "Submit")) }
-                        (form_status())
-                    }
-                }
-                details {
-                    summary { (l.t("评价", "Review")) }
-                    form data-api={"/api/v1/orders/" (id) "/review"} data-then="reload" {
-                        @for (name, zh, en) in [("product_quality", "商品质量", "product quality"), ("as_described", "与描述相符", "as described"),
-                            ("explanation", "主播讲解准确", "anchor's explanation"), ("logistics", "物流", "logistics"), ("service", "服务", "service")] {
-                            label for={"rv-" (name) "-" (id)} { (l.t(zh, en)) " (1–5)" }
-                            input #{"rv-" (name) "-" (id)} name={"ratings." (name)} type="number" min="1" max="5" value="5" data-type="int" required;
-                        }
-                        label for={"rt-" (id)} { (l.t("评价内容", "Text")) }
-                        textarea #{"rt-" (id)} name="text" data-optional {}
-                        button type="submit" { (l.t("发表评价", "Post review")) }
-                        (form_status())
-                    }
-                }
-            }
-            @if o.status != OrderStatus::Cancelled {
-                details {
-                    summary { (l.t("投诉", "Complain")) }
-                    form data-api="/api/v1/complaints" data-then="reload" {
-                        input type="hidden" name="order_id" value=(id);
-                        label for={"cc-" (id)} { (l.t("类别", "Category")) }
-                        select #{"cc-" (id)} name="category" {
-                            @for (v, zh, en) in [("quality", "质量问题", "quality"), ("not_as_described", "与描述不符", "not as described"),
-                                ("false_advertising", "虚假宣传", "false advertising"), ("counterfeit", "假冒伪劣", "counterfeit"),
-                                ("disclosure_missing", "未亮明经营者信息", "disclosure missing"), ("price_fraud", "价格欺诈", "price fraud"),
-                                ("service", "服务", "service"), ("food_safety", "食品安全", "food safety")] {
-                                option value=(v) { (l.t(zh, en)) }
-                            }
-                        }
-                        label for={"cd-" (id)} { (l.t("描述", "Description")) }
-                        textarea #{"cd-" (id)} name="description" required {}
-                        label for={"ce-" (id)} { (l.t("证据（链接，逗号分隔，可不填）", "Evidence (URLs, comma separated, optional)")) }
-                        input #{"ce-" (id)} name="evidence" data-type="list";
-                        button type="submit" { (l.t("提交投诉", "File complaint")) }
-                        (form_status())
-                    }
-                }
-            }
-            @for c in complaints { (complaint_block(l, c)) }
-        }
-    }
-}
-
-/// `GET /me/orders`: the consumer's orders, their complaints and what each allows now.
-pub async fn orders(State(state): State<AppState>, ctx: Ctx) -> PageResult {
-    let l = ctx.lang;
-    let caller = ctx.require(&[Role::Consumer])?.clone();
-    let q = OrderQuery { show: None, cursor: None, limit: Some(100) };
-    let axum::Json(list) = orders::list(State(state.clone()), caller.clone(), ApiQuery(q)).await?;
-    let cq = ComplaintQuery { status: None, overdue: None, flagged: None, cursor: None, limit: Some(200) };
-    let axum::Json(cs) = complaints::list(State(state), caller, ApiQuery(cq)).await?;
-    let body = html! {
-        h1 { (l.t("我的订单", "My orders")) }
-        @if list.items.is_empty() { p.card { (l.t("还没有订单。", "No orders yet.")) " " a href="/" { (l.t("去看直播", "Watch a show")) } } }
-        @for o in &list.items {
-            @let mine: Vec<&ComplaintView> = cs.items.iter().filter(|c| c.complaint.order == Some(o.id)).collect();
-            (order_card(l, o, &mine))
-        }
-    };
-    ok(page(&ctx, l.t("我的订单", "My orders"), body))
 }

@@ -41,6 +41,28 @@
     return '「' + f.matched + '」 ' + N(f.label) + ' · ' + N(f.severity) + ' · ' + f.basis + ' → ' + f.suggestion;
   }
 
+  // Why a comment was hidden: each rule once (a rule that matched twice is one reason, and the
+  // event carries no matched words to tell the two apart).
+  function reasons(findings) {
+    var seen = {};
+    return (findings || []).filter(function (f) {
+      var k = f.rule || (f.label + '|' + f.basis);
+      if (seen[k]) return false;
+      seen[k] = true;
+      return true;
+    }).map(function (f) { return N(f.label) + ' · ' + f.basis; }).join('; ');
+  }
+
+  // A hidden comment goes to the room console's own list when the page has one, else among the
+  // comments (its author sees it there, marked).
+  function hidden(m) {
+    var none = document.querySelector('[data-hidden-none]');
+    if (none) none.remove();
+    var list = document.querySelector('[data-hidden-comments]') ? '[data-hidden-comments]' : '[data-comments]';
+    prepend(list, T('（已隐藏，仅发送者、直播间和平台可见）', '(hidden; only its author, the room and the platform see it) ') +
+      m.text + ' — ' + reasons(m.findings), 'hidden');
+  }
+
   async function refreshPinned() {
     var res = await fetch(location.pathname, { credentials: 'same-origin' });
     var doc = new DOMParser().parseFromString(await res.text(), 'text/html');
@@ -57,10 +79,7 @@
       case 'stock': stock(m); break;
       case 'sales': counters(m); break;
       case 'comment': prepend('[data-comments]', m.text); break;
-      case 'comment_hidden':
-        prepend('[data-comments]', T('（已隐藏，仅你和平台可见）', '(hidden; only you and the platform see it) ') + m.text + ' — ' +
-          (m.findings || []).map(function (f) { return N(f.label) + ' · ' + f.basis; }).join('; '), 'hidden');
-        break;
+      case 'comment_hidden': hidden(m); break;
       case 'warning':
         (m.findings || []).forEach(function (f) { prepend('[data-warnings]', finding(f), f.severity === 'red' ? 'red' : ''); });
         break;
