@@ -202,7 +202,7 @@ pub(super) fn complaint_facts(l: Lang, c: &ComplaintView) -> Markup {
                     (l.t("，平台 ", ", platform ")) (bps(li.platform_bps)) }
             }
             @if let Some(comp) = &d.compensation {
-                ul.findings { @for line in &comp.lines { li { (yuan(line.amount)) " — " (line.explanation) " (" (line.basis) ")" } } }
+                ul.findings { @for line in &comp.lines { li { (yuan(line.amount)) " — " (names::compensation_line(l, line, c.complaint.price.minor)) } } }
             }
             @if k.paid > 0 || k.recovered > 0 {
                 p.muted { (l.t("已赔付 ", "Paid to the consumer ")) (yuan(k.paid))

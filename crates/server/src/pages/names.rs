@@ -223,6 +223,73 @@ pub fn return_status(l: Lang, s: clearcast_domain::returns::ReturnStatus) -> &'s
     }
 }
 
+/// A compensation line in words: how it was computed and the law, in the page's language. The API
+/// keeps its English explanation; `price` (minor units, what the consumer paid) tells a multiple of
+/// the price from the statutory floor.
+pub fn compensation_line(l: Lang, line: &clearcast_domain::complaint::CompensationLine, price: i64) -> String {
+    let y = super::layout::yuan;
+    match line.kind.as_str() {
+        "refund" if line.amount == 0 => l
+            .t(
+                "价款已随订单退还（《消费者权益保护法》第二十四条）",
+                "the price paid came back with the order itself (Consumer Protection Law Art. 24)",
+            )
+            .to_string(),
+        "refund" => match l {
+            Lang::Zh => format!("退还所付价款 {}（《消费者权益保护法》第二十四条）", y(line.amount)),
+            Lang::En => format!("refund of the price paid, {} (Consumer Protection Law Art. 24)", y(line.amount)),
+        },
+        "punitive_3x" if line.amount == price.saturating_mul(3) => match l {
+            Lang::Zh => format!(
+                "价款的三倍：3 × {} = {}（《消费者权益保护法》第五十五条：经营者有欺诈行为的，增加赔偿价款的三倍）",
+                y(price),
+                y(line.amount)
+            ),
+            Lang::En => format!(
+                "three times the price paid: 3 × {} = {} (Consumer Protection Law Art. 55: fraud)",
+                y(price),
+                y(line.amount)
+            ),
+        },
+        "punitive_3x" => match l {
+            Lang::Zh => format!(
+                "价款的三倍 {} 不足五百元，按 {} 赔偿（《消费者权益保护法》第五十五条）",
+                y(price.saturating_mul(3)),
+                y(line.amount)
+            ),
+            Lang::En => format!(
+                "three times the price paid ({}) is below the floor of ¥500: {} (Consumer Protection Law Art. 55)",
+                y(price.saturating_mul(3)),
+                y(line.amount)
+            ),
+        },
+        "punitive_10x" if line.amount == price.saturating_mul(10) => match l {
+            Lang::Zh => format!(
+                "价款的十倍：10 × {} = {}（《食品安全法》第一百四十八条：不符合食品安全标准的食品）",
+                y(price),
+                y(line.amount)
+            ),
+            Lang::En => {
+                format!("ten times the price paid: 10 × {} = {} (Food Safety Law Art. 148)", y(price), y(line.amount))
+            }
+        },
+        "punitive_10x" => match l {
+            Lang::Zh => format!(
+                "价款的十倍 {} 不足一千元，按 {} 赔偿（《食品安全法》第一百四十八条）",
+                y(price.saturating_mul(10)),
+                y(line.amount)
+            ),
+            Lang::En => format!(
+                "ten times the price paid ({}) is below the floor of ¥1,000: {} (Food Safety Law Art. 148)",
+                y(price.saturating_mul(10)),
+                y(line.amount)
+            ),
+        },
+        // A kind this page does not know yet: the API's own words.
+        _ => format!("{} ({})", line.explanation, line.basis),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -252,5 +319,27 @@ mod tests {
             let c: ComplaintCategory = serde_json::from_value(serde_json::json!(k)).unwrap();
             assert_eq!(category(Lang::En, c), en);
         }
+    }
+}
+
+#[cfg(test)]
+mod compensation_tests {
+    use clearcast_domain::complaint::{compensation, ComplaintCategory};
+    use clearcast_domain::money::Money;
+
+    use super::*;
+
+    #[test]
+    fn compensation_lines_read_in_both_languages_with_the_floor_named() {
+        let price = Money::cny(5990);
+        let c = compensation(ComplaintCategory::FalseAdvertising, price, false);
+        let zh: Vec<String> = c.lines.iter().map(|x| compensation_line(Lang::Zh, x, price.minor)).collect();
+        assert_eq!(zh[0], "退还所付价款 ¥59.90（《消费者权益保护法》第二十四条）");
+        assert_eq!(zh[1], "价款的三倍 ¥179.70 不足五百元，按 ¥500.00 赔偿（《消费者权益保护法》第五十五条）");
+        let big = Money::cny(100_000);
+        let c = compensation(ComplaintCategory::FoodSafety, big, true);
+        let en: Vec<String> = c.lines.iter().map(|x| compensation_line(Lang::En, x, big.minor)).collect();
+        assert_eq!(en[0], "the price paid came back with the order itself (Consumer Protection Law Art. 24)");
+        assert_eq!(en[1], "ten times the price paid: 10 × ¥1000.00 = ¥10000.00 (Food Safety Law Art. 148)");
     }
 }

@@ -105,7 +105,7 @@ fn complaint_block(l: Lang, c: &ComplaintView) -> Markup {
                     @let paid: Vec<_> = comp.lines.iter().filter(|line| line.amount != 0).collect();
                     @if !paid.is_empty() {
                         ul.findings { @for line in paid {
-                            li data-compensation-line=(line.kind) { (yuan(line.amount)) " — " (line.explanation) " (" (line.basis) ")" }
+                            li data-compensation-line=(line.kind) { (yuan(line.amount)) " — " (names::compensation_line(l, line, k.price.minor)) }
                         } }
                     }
                 }
