@@ -121,11 +121,7 @@ async fn run(w: &World, ops: Vec<Op>) {
             match op {
                 Op::Place { buyer, qty, key, limited } => {
                     let o = order(w, w.buyers[*buyer], *qty);
-                    let req = PlaceRequest {
-                        order: o.clone(),
-                        idempotency_key: key.map(|k| format!("k{k}")),
-                        limit: limited.then_some(4),
-                    };
+                    let req = PlaceRequest::new(o.clone(), key.map(|k| format!("k{k}")), limited.then_some(4)).unwrap();
                     let checkout = w.state.checkout.clone();
                     places.push(tokio::spawn(async move { (o, checkout.place(req).await) }));
                 }

@@ -177,6 +177,23 @@ pub struct PlaceRequest {
     pub idempotency_key: Option<String>,
     /// Most units this buyer may buy of this product in this show.
     pub limit: Option<u32>,
+    /// The order as its JSON document, written once where the order is built: the store keeps
+    /// it and the API answers with it, so a flash sale serialises each order once, on the
+    /// buyer's own request rather than in the single checkout queue.
+    doc: std::sync::Arc<str>,
+}
+
+impl PlaceRequest {
+    /// A request for `order`, serialised now.
+    pub fn new(order: Order, idempotency_key: Option<String>, limit: Option<u32>) -> StoreResult<Self> {
+        let doc = serde_json::to_string(&order).map_err(StoreError::corrupt)?.into();
+        Ok(Self { order, idempotency_key, limit, doc })
+    }
+
+    /// The order's JSON document.
+    pub fn doc(&self) -> &std::sync::Arc<str> {
+        &self.doc
+    }
 }
 
 /// The answer to a submitted checkout batch: the outcomes once the batch committed.

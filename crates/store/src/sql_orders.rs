@@ -131,7 +131,7 @@ macro_rules! impl_order_store {
                             .bind(req.idempotency_key.clone())
                             .bind(o.placed_at)
                             .bind(o.updated_at)
-                            .bind(to_json(o)?);
+                            .bind(req.doc().to_string());
                     }
                     q.execute(&mut *tx).await?;
                 }

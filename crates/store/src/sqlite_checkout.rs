@@ -40,7 +40,7 @@ struct Row {
     status: &'static str,
     placed_at: String,
     updated_at: String,
-    doc: String,
+    doc: std::sync::Arc<str>,
 }
 
 struct Job {
@@ -130,7 +130,7 @@ fn row(req: &PlaceRequest) -> Result<Row, StoreError> {
         status: o.status.as_str(),
         placed_at: time(o.placed_at),
         updated_at: time(o.updated_at),
-        doc: serde_json::to_string(o).map_err(StoreError::corrupt)?,
+        doc: req.doc().clone(),
     })
 }
 
@@ -215,7 +215,7 @@ fn run(conn: &mut Connection, batch: &[PlaceRequest], rows: &[Row]) -> Result<Ve
                     req.idempotency_key,
                     r.placed_at,
                     r.updated_at,
-                    r.doc
+                    &*r.doc
                 ])
                 .map_err(db_err)?;
         }

@@ -8,7 +8,8 @@
 
 use async_trait::async_trait;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
 use axum::Json;
 use clearcast_domain::account::Role;
 use clearcast_domain::disclosure::{self, PartyCard};
@@ -165,7 +166,7 @@ pub async fn place(
     caller: Caller,
     headers: HeaderMap,
     ApiJson(input): ApiJson<OrderInput>,
-) -> ApiResult<(StatusCode, Json<Order>)> {
+) -> ApiResult<Response> {
     caller.require(&[Role::Consumer], "place orders")?;
     let key = idempotency_key(&headers)?;
     if input.quantity == 0 || input.quantity > MAX_QUANTITY {
@@ -238,17 +239,20 @@ pub async fn place(
         return_request: None,
     };
     let limit = item.as_ref().and_then(|i| i.purchase_limit);
-    match state.checkout.place(PlaceRequest { order: order.clone(), idempotency_key: key, limit }).await? {
+    let req = PlaceRequest::new(order, key, limit)?;
+    // The answer is the document the store keeps: the order is serialised once.
+    let doc = req.doc().clone();
+    match state.checkout.place(req).await? {
         PlaceOutcome::Placed => {
-            if let Some(show) = order.show {
+            if let Some(show) = show {
                 state.live.touch(show);
             }
-            Ok((StatusCode::CREATED, Json(order)))
+            Ok((StatusCode::CREATED, [(header::CONTENT_TYPE, "application/json")], doc.to_string()).into_response())
         }
         PlaceOutcome::Duplicate(id) => {
             let existing =
                 state.store.get_order(id).await?.ok_or_else(|| ApiError::internal("idempotent order vanished"))?;
-            Ok((StatusCode::OK, Json(existing)))
+            Ok((StatusCode::OK, Json(existing)).into_response())
         }
         PlaceOutcome::SoldOut { available } => Err(ApiError::new(
             StatusCode::CONFLICT,
