@@ -291,7 +291,7 @@ fn product_card(l: Lang, d: &ProductDocs, today: NaiveDate, max_age_months: Opti
                     thead { tr { th { (l.t("类型", "Kind")) } th { (l.t("编号", "Number")) } th { (l.t("发证机关", "Issuer")) }
                         th { (l.t("有效期至", "Valid until")) } th { (l.t("审核", "Review")) } } }
                     tbody { @for q in &d.qualifications { tr data-qualification=(q.id) {
-                        td { (q.kind.as_str()) } td { (q.number) } td { (q.issuer) }
+                        td data-kind=(q.kind.as_str()) { (names::qualification_kind(l, q.kind)) } td { (q.number) } td { (q.issuer) }
                         td { (q.valid_until) " " (expiry_badge(l, expiry(q.valid_until, today))) }
                         td { (review_badge(l, q.review.as_ref())) }
                     } } }

@@ -290,6 +290,66 @@ pub fn compensation_line(l: Lang, line: &clearcast_domain::complaint::Compensati
     }
 }
 
+// Names for the operator console (issue 9, operator console).
+
+/// A product qualification's kind (`food_business_licence`, `cosmetics_filing`, …).
+pub fn qualification_kind(l: Lang, k: clearcast_domain::qualification::QualificationKind) -> &'static str {
+    use clearcast_domain::qualification::QualificationKind as Q;
+    match k {
+        Q::FoodProductionLicence => l.t("食品生产许可证（SC）", "food production licence (SC)"),
+        Q::FoodBusinessLicence => l.t("食品经营许可证", "food business licence"),
+        Q::CccCertificate => l.t("强制性产品认证（CCC）", "compulsory certification (CCC)"),
+        Q::CosmeticsFiling => l.t("普通化妆品备案", "cosmetics filing"),
+        Q::CosmeticsRegistration => l.t("特殊化妆品注册证", "special cosmetics registration"),
+        Q::HealthFoodRegistration => l.t("保健食品注册证书", "health food registration"),
+        Q::HealthFoodFiling => l.t("保健食品备案凭证", "health food filing"),
+        Q::ConformityCertificate => l.t("产品合格证", "conformity certificate"),
+        Q::DisinfectantFiling => l.t("消毒产品卫生安全评价备案", "disinfectant safety filing"),
+        Q::PreciousMetalCertificate => l.t("贵金属纯度检测证书", "precious metal certificate"),
+        Q::Other => l.t("其他资质", "other document"),
+    }
+}
+
+/// A party's licence kind. The API takes free text here, so a merchant may have written a name
+/// ("食品经营许可证") or a key: a qualification key or `business_licence` gets its name, anything
+/// else is shown as written.
+pub fn licence_kind(l: Lang, key: &str) -> String {
+    if let Some(k) = clearcast_domain::qualification::QualificationKind::parse(key) {
+        return qualification_kind(l, k).to_string();
+    }
+    match key {
+        "business_licence" | "business_license" => l.t("营业执照", "business licence").to_string(),
+        other => other.to_string(),
+    }
+}
+
+/// A complaint's abuse flag (`AbuseFlag::kind`); an unknown key is shown as it is.
+pub fn abuse_flag(l: Lang, key: &str) -> String {
+    match key {
+        "repeatedly_rejected" => l.t("多次投诉不成立", "repeatedly rejected"),
+        "burst_against_one_party" => l.t("短时间内集中投诉同一商家", "many complaints against one seller"),
+        other => return other.to_string(),
+    }
+    .to_string()
+}
+
+#[cfg(test)]
+mod operator_name_tests {
+    use clearcast_domain::qualification::QualificationKind;
+
+    use super::*;
+
+    #[test]
+    fn licence_and_flag_keys_have_names_and_unknown_ones_stay() {
+        assert_eq!(licence_kind(Lang::Zh, "food_business_licence"), "食品经营许可证");
+        assert_eq!(licence_kind(Lang::En, "cosmetics_filing"), "cosmetics filing");
+        assert_eq!(licence_kind(Lang::Zh, "食品经营许可证"), "食品经营许可证");
+        assert_eq!(qualification_kind(Lang::En, QualificationKind::CccCertificate), "compulsory certification (CCC)");
+        assert_eq!(abuse_flag(Lang::Zh, "repeatedly_rejected"), "多次投诉不成立");
+        assert_eq!(abuse_flag(Lang::En, "new_kind"), "new_kind");
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -10,7 +10,7 @@
 use axum::extract::{Path, State};
 use chrono::{DateTime, NaiveDate, Utc};
 use clearcast_domain::account::Role;
-use clearcast_domain::complaint::ComplaintStatus;
+use clearcast_domain::complaint::{AbuseFlag, ComplaintStatus};
 use clearcast_domain::dates::china_date;
 use clearcast_domain::penalty::{MeasureKind, MeasureStatus};
 use clearcast_domain::qualification::{Inspection, Qualification};
@@ -70,6 +70,40 @@ impl Who {
         let id = id.to_string();
         self.0.get(&id).cloned().unwrap_or(id)
     }
+
+    /// The name only when it is known, for places where an id would be no help at all.
+    fn known(&self, id: &dyn std::fmt::Display) -> Option<&str> {
+        self.0.get(&id.to_string()).map(String::as_str)
+    }
+}
+
+/// The numbers in an abuse flag's detail (`3 complaints rejected in the last 90 days (threshold
+/// 3)`), in order. The flag keeps the figures of the policy it was raised under only in that
+/// English sentence, so they are read back from it rather than taken from today's policy.
+fn flag_figures(detail: &str) -> Vec<u32> {
+    detail.split_whitespace().filter_map(|w| w.trim_matches(|c| c == '(' || c == ')').parse().ok()).collect()
+}
+
+/// An abuse flag in the page's language: its name and its figures. A kind or a detail this page
+/// does not know is shown in the API's own words.
+fn abuse_flag(l: Lang, f: &AbuseFlag, merchant: &str) -> Markup {
+    let figures = flag_figures(&f.detail);
+    let detail = match (f.kind.as_str(), figures.as_slice(), l) {
+        ("repeatedly_rejected", [n, days, t], Lang::Zh) => format!("近 {days} 天内 {n} 起投诉不成立（阈值 {t}）"),
+        ("repeatedly_rejected", [n, days, t], Lang::En) => {
+            format!("{n} complaints rejected in the last {days} days (threshold {t})")
+        }
+        ("burst_against_one_party", [n, hours, t], Lang::Zh) => {
+            format!("{hours} 小时内对{merchant}投诉 {n} 起（阈值 {t}）")
+        }
+        ("burst_against_one_party", [n, hours, t], Lang::En) => {
+            format!("{n} complaints against {merchant} within {hours} hours (threshold {t})")
+        }
+        _ => f.detail.clone(),
+    };
+    html! {
+        li data-abuse-flag=(f.kind) { span.badge.warn { (names::abuse_flag(l, &f.kind)) } " " (detail) }
+    }
 }
 
 /// Not (or no longer) verified: what the queue shows.
@@ -101,8 +135,9 @@ fn bool_form(api: &str, field: &str, value: bool, hook: (&str, &str), reason: (&
     let key = format!("{hook_name}-{id}");
     html! {
         form data-api=(api) data-then="reload" data-decision=(hook_name) data-for=(id) {
-            // Hidden: the button says the outcome (see the module comment).
-            input type="checkbox" name=(field) data-type="bool" checked[value] hidden aria-hidden="true" tabindex="-1";
+            // Hidden: the button says the outcome (see the module comment). The label is for
+            // checkers and tools that list a form's fields; nobody sees or tabs to it.
+            input type="checkbox" name=(field) data-type="bool" checked[value] hidden aria-hidden="true" tabindex="-1" aria-label=(button);
             label for={"r-" (key)} { (reason_label) }
             textarea #{"r-" (key)} name=(reason_field) required maxlength="1000" {}
             button type="submit" { (button) }
@@ -123,7 +158,7 @@ fn party_row(l: Lang, p: &PartyView, path: &str, today: NaiveDate) -> Markup {
             }
             @if let Some(n) = &p.verification.note { p.muted { (l.t("上次说明：", "Last note: ")) (n) } }
             @if !p.licences.is_empty() {
-                ul { @for lic in &p.licences { li { (lic.kind) " " (lic.number) " · " (lic.issuer)
+                ul { @for lic in &p.licences { li data-licence-kind=(lic.kind) { (names::licence_kind(l, &lic.kind)) " " (lic.number) " · " (lic.issuer)
                     @if let Some(u) = lic.valid_until { " · " (l.t("至 ", "until ")) (u) " " (expiry_badge(l, expiry(u, today))) } } } }
             }
             (verify_form(l, format!("/api/v1/{path}/{}/verify", p.id), &p.id))
@@ -161,8 +196,8 @@ fn documents_card(l: Lang, d: &DocsToReview, today: NaiveDate) -> Markup {
             p { strong { (p.title) } " " span.badge { (names::product_category_key(l, p.category.as_str())) } " · " (p.disclosure.seller.name) }
             @for q in &d.qualifications {
                 @let qid = q.id.to_string();
-                div.card data-qualification=(qid) {
-                    p { (l.t("资质 ", "Qualification ")) strong { (q.kind.as_str()) } " " (q.number) " · " (q.issuer) " · "
+                div.card data-qualification=(qid) data-kind=(q.kind.as_str()) {
+                    p { (l.t("资质 ", "Qualification ")) strong { (names::qualification_kind(l, q.kind)) } " " (q.number) " · " (q.issuer) " · "
                         (q.valid_from) " – " (q.valid_until) " " (expiry_badge(l, expiry(q.valid_until, today))) }
                     (verify_form(l, format!("/api/v1/products/{pid}/qualifications/{qid}/verify"), &qid))
                 }
@@ -211,7 +246,7 @@ fn adjudicate_forms(l: Lang, c: &ComplaintView) -> Markup {
             form.stack data-api=(api) data-then="reload" data-adjudicate-uphold=(id) {
                 h4 { (l.t("投诉成立", "Uphold")) }
                 // Hidden: this form is the "upheld" outcome (see the module comment).
-                input type="checkbox" name="upheld" data-type="bool" checked hidden aria-hidden="true" tabindex="-1";
+                input type="checkbox" name="upheld" data-type="bool" checked hidden aria-hidden="true" tabindex="-1" aria-label=(l.t("投诉成立", "Upheld"));
                 label for={"up-reason-" (id)} { (l.t("裁决理由", "Reason")) }
                 textarea #{"up-reason-" (id)} name="reason" required maxlength="2000" {}
                 fieldset {
@@ -236,7 +271,7 @@ fn adjudicate_forms(l: Lang, c: &ComplaintView) -> Markup {
             form.stack data-api=(api) data-then="reload" data-adjudicate-reject=(id) {
                 h4 { (l.t("投诉不成立", "Reject")) }
                 // Hidden: this form is the "rejected" outcome.
-                input type="checkbox" name="upheld" data-type="bool" hidden aria-hidden="true" tabindex="-1";
+                input type="checkbox" name="upheld" data-type="bool" hidden aria-hidden="true" tabindex="-1" aria-label=(l.t("投诉不成立", "Rejected"));
                 label for={"rej-reason-" (id)} { (l.t("裁决理由", "Reason")) }
                 textarea #{"rej-reason-" (id)} name="reason" required maxlength="2000" {}
                 button type="submit" { (l.t("裁决：不成立", "Decide: rejected")) }
@@ -246,15 +281,30 @@ fn adjudicate_forms(l: Lang, c: &ComplaintView) -> Markup {
     }
 }
 
+/// What a person calls a complaint: the product it is about (the page has every product's
+/// title), else its category.
+fn complaint_title(l: Lang, c: &ComplaintView, who: &Who) -> String {
+    let k = &c.complaint;
+    match who.known(&k.product) {
+        Some(title) => title.to_string(),
+        None => format!("{}{}", l.t("投诉：", "Complaint: "), names::category(l, k.category)),
+    }
+}
+
 fn complaint_card(l: Lang, c: &ComplaintView, now: DateTime<Utc>, action: Markup, who: &Who) -> Markup {
     let k = &c.complaint;
+    let merchant = who.of(&k.merchant);
     html! {
         article.card data-complaint=(k.id) id={"complaint-" (k.id)} {
+            // h3 under the sections' h2; the adjudication forms below are h4.
+            h3 data-complaint-product=(k.product) { (complaint_title(l, c, who)) }
             (complaint_facts(l, c))
-            p.muted { (l.t("商家 ", "merchant ")) (who.of(&k.merchant))
-                @if let Some(r) = k.room_operator { " · " (l.t("直播间 ", "room ")) (who.of(&r)) } }
+            // The id stays, small, for an operator who has to quote it to the parties.
+            p.muted { (l.t("商家 ", "merchant ")) (merchant)
+                @if let Some(r) = k.room_operator { " · " (l.t("直播间 ", "room ")) (who.of(&r)) }
+                " · " small { (l.t("投诉编号 ", "complaint no. ")) code { (k.id) } } }
             @if !k.abuse_flags.is_empty() {
-                ul.findings { @for f in &k.abuse_flags { li { span.badge.warn { (f.kind) } " " (f.detail) } } }
+                ul.findings { @for f in &k.abuse_flags { (abuse_flag(l, f, &merchant)) } }
             }
             (clocks(l, c, now))
             (action)
@@ -324,20 +374,22 @@ fn policy_card(l: Lang, state: &AppState) -> Markup {
             }
             h3 { (l.t("处罚阶梯", "Penalty ladder")) }
             div.table-wrap { table {
-                thead { tr { th { (l.t("分数 ≥", "Points ≥")) } th { (l.t("措施", "Measure")) } th { (l.t("期限", "Term")) } } }
-                tbody { @for s in &p.penalties.ladder { tr { td { (s.min_points) } td { (names::measure(l, s.measure)) }
+                thead { tr { th scope="col" { (l.t("分数 ≥", "Points ≥")) } th scope="col" { (l.t("措施", "Measure")) } th scope="col" { (l.t("期限", "Term")) } } }
+                tbody { @for s in &p.penalties.ladder { tr { th scope="row" { (s.min_points) } td { (names::measure(l, s.measure)) }
                     td { @match s.days { Some(d) => { (d) (l.t(" 天", " days")) } None if s.measure == MeasureKind::Warning => { "—" }
                         None => { (l.t("永久", "permanent")) } } } } } }
             } }
             h3 { (l.t("类目门槛", "Category thresholds")) }
             div.table-wrap { table {
-                thead { tr { th { (l.t("类目", "Category")) } th { (l.t("商家保证金", "Merchant deposit")) } th { (l.t("直播间保证金", "Room deposit")) }
-                    th { (l.t("检验报告", "Inspection")) } th { (l.t("资质", "Qualifications")) } } }
-                tbody { @for (name, r) in &p.categories { tr {
-                    td { (name) } td { (yuan(r.merchant_deposit_fen)) } td { (yuan(r.room_operator_deposit_fen)) }
+                thead { tr { th scope="col" { (l.t("类目", "Category")) } th scope="col" { (l.t("商家保证金", "Merchant deposit")) }
+                    th scope="col" { (l.t("直播间保证金", "Room deposit")) }
+                    th scope="col" { (l.t("检验报告", "Inspection")) } th scope="col" { (l.t("资质", "Qualifications")) } } }
+                tbody { @for (name, r) in &p.categories { tr data-category=(name) {
+                    th scope="row" { (names::product_category_key(l, name)) } td { (yuan(r.merchant_deposit_fen)) } td { (yuan(r.room_operator_deposit_fen)) }
                     td { @if let Some(i) = &r.inspection { "≤ " (i.max_age_months) (l.t(" 个月", " months")) } @else { "—" } }
-                    td { @for (i, any) in r.qualifications.iter().enumerate() { @if i > 0 { "; " }
-                        (any.iter().map(|k| k.as_str()).collect::<Vec<_>>().join(" | ")) } }
+                    // Each group is "one of these"; every group is needed.
+                    td { @for (i, any) in r.qualifications.iter().enumerate() { @if i > 0 { (l.t("；并且 ", "; and ")) }
+                        (any.iter().map(|k| names::qualification_kind(l, *k)).collect::<Vec<_>>().join(l.t(" 或 ", " or "))) } }
                 } } }
             } }
             p.muted {
@@ -390,6 +442,8 @@ pub async fn operator(State(state): State<AppState>, ctx: Ctx) -> PageResult {
         )
     })
     .await?;
+    // Complaints name their product, so the cards can say which one it is.
+    who.0.extend(all_products.iter().map(|p| (p.id.to_string(), p.title.clone())));
     let mut docs = Vec::new();
     for p in all_products {
         let pid = p.id.to_string();
@@ -469,9 +523,11 @@ pub async fn operator(State(state): State<AppState>, ctx: Ctx) -> PageResult {
             @if overdue.is_empty() { p.card { (l.t("没有超时的投诉。", "Nothing is overdue.")) } }
             @else {
                 div.table-wrap { table {
-                    thead { tr { th { (l.t("投诉", "Complaint")) } th { (l.t("状态", "Status")) } th { (l.t("超时环节", "Overdue")) } th { (l.t("裁决期限", "Decide by")) } } }
+                    thead { tr { th scope="col" { (l.t("投诉", "Complaint")) } th scope="col" { (l.t("状态", "Status")) }
+                        th scope="col" { (l.t("超时环节", "Overdue")) } th scope="col" { (l.t("裁决期限", "Decide by")) } } }
                     tbody { @for c in &overdue { tr data-overdue-complaint=(c.complaint.id) {
-                        td { a href={"#complaint-" (c.complaint.id)} { code { (c.complaint.id) } } " " (names::category(l, c.complaint.category)) }
+                        // The product and the category say which complaint; the id is in the row's data.
+                        th scope="row" { a href={"#complaint-" (c.complaint.id)} { (complaint_title(l, c, &who)) } " · " (names::category(l, c.complaint.category)) }
                         td { (names::complaint_status(l, c.complaint.status)) }
                         td { @for o in &c.overdue { span.badge.bad { (overdue_name(l, o)) } " " } }
                         td { (when(c.complaint.decide_by)) }
