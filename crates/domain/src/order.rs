@@ -270,8 +270,25 @@ impl Order {
     }
 
     /// The consumer confirms receipt.
+    ///
+    /// Not while a return awaits the seller's decision: confirming would close the order the
+    /// buyer is asking to send back.
     pub fn confirm(&mut self, now: DateTime<Utc>) -> Result<(), OrderStateError> {
+        if self.return_pending() {
+            return Err(OrderStateError { current: "delivered, with a return awaiting a decision", action: "confirm" });
+        }
         self.go(&[OrderStatus::Delivered], OrderStatus::Completed, "confirm", now)
+    }
+
+    /// A return request awaits the seller's (or an operator's) decision.
+    pub fn return_pending(&self) -> bool {
+        self.return_request.as_ref().is_some_and(|r| r.status == crate::returns::ReturnStatus::Requested)
+    }
+
+    /// Whether the buyer may complain about this order: only once it was paid for (a placed or
+    /// cancelled order cost nothing). One complaint per order is the complaints module's rule.
+    pub fn may_be_complained_about(&self) -> bool {
+        !matches!(self.status, OrderStatus::Placed | OrderStatus::Cancelled)
     }
 
     /// Cancels before shipping; the caller releases the stock.
@@ -354,6 +371,45 @@ pub(crate) mod tests_support {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn receipt_is_not_confirmed_while_a_return_awaits_a_decision() {
+        let mut o = sample();
+        o.status = OrderStatus::Delivered;
+        o.return_request = Some(crate::returns::ReturnRequest {
+            kind: crate::returns::ReturnKind::NoReason,
+            reason: None,
+            requested_at: Utc::now(),
+            window_ends: Utc::now().date_naive(),
+            status: crate::returns::ReturnStatus::Requested,
+            decided_by: None,
+            decided_at: None,
+            note: None,
+        });
+        let e = o.confirm(Utc::now()).unwrap_err();
+        assert_eq!(e.current, "delivered, with a return awaiting a decision");
+        assert_eq!(o.status, OrderStatus::Delivered);
+        if let Some(r) = o.return_request.as_mut() {
+            r.status = crate::returns::ReturnStatus::Rejected;
+        }
+        o.confirm(Utc::now()).unwrap();
+        assert_eq!(o.status, OrderStatus::Completed);
+    }
+
+    #[test]
+    fn only_paid_orders_are_complained_about() {
+        let mut o = sample();
+        for (s, ok) in [
+            (OrderStatus::Placed, false),
+            (OrderStatus::Cancelled, false),
+            (OrderStatus::Paid, true),
+            (OrderStatus::Delivered, true),
+            (OrderStatus::Refunded, true),
+        ] {
+            o.status = s;
+            assert_eq!(o.may_be_complained_about(), ok, "{s:?}");
+        }
+    }
 
     #[test]
     fn state_machine_allows_only_its_arrows() {

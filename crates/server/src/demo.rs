@@ -703,7 +703,8 @@ pub async fn seed(state: &AppState) -> ApiResult<bool> {
         ApiJson(ShowInput {
             room_operator_id: None,
             title: "明晚 8 点 · 小明哥数码专场".into(),
-            scheduled_start: now + Duration::days(1),
+            // "Tomorrow at 8 pm", China time (UTC+8): 12:00 UTC of the next China day.
+            scheduled_start: tomorrow_8pm_china(now),
             roster: vec![wang.id.to_string()],
             stream_url: "https://live.clearcast.example/xingguang/xiaoming.m3u8".into(),
             ai_presenter: false,
@@ -769,4 +770,12 @@ async fn live_show(
         .await?;
     }
     Ok(show.id)
+}
+
+/// 20:00 China time (UTC+8, no daylight saving) on the day after `now`'s China day.
+fn tomorrow_8pm_china(now: chrono::DateTime<chrono::Utc>) -> chrono::DateTime<chrono::Utc> {
+    let china_day = (now + Duration::hours(8)).date_naive();
+    let next = china_day.succ_opt().unwrap_or(china_day);
+    // 20:00 is a valid time of day; `and_hms_opt` fails only for out-of-range fields.
+    next.and_hms_opt(12, 0, 0).map(|t| t.and_utc()).unwrap_or(now + Duration::days(1))
 }

@@ -6,25 +6,11 @@
 
 mod common;
 
-use common::TestApp;
-use serde_json::{json, Value};
-
-fn client() -> reqwest::Client {
-    reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap()
-}
-
-/// Signs in through the login form and returns the `cc_session` cookie.
-async fn session(app: &TestApp, username: &str, password: &str) -> String {
-    let res = client()
-        .post(format!("{}/login", app.base))
-        .header("sec-fetch-site", "same-origin")
-        .form(&[("username", username), ("password", password)])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status().as_u16(), 303, "login {username}");
-    common::session_cookie(&res)
-}
+use common::{
+    demo_delivered as delivered, demo_place as place, page_client as client, page_csrf as csrf,
+    page_post as post_as_page, TestApp,
+};
+use serde_json::json;
 
 /// A page's HTML for a signed-in cookie in `lang` (`en` or `zh`).
 async fn html_in(app: &TestApp, path: &str, cookie: &str, lang: &str) -> String {
@@ -42,58 +28,11 @@ async fn html(app: &TestApp, path: &str, cookie: &str) -> String {
     html_in(app, path, cookie, "en").await
 }
 
-/// The page's CSRF token, which its forms send.
-fn csrf(page: &str) -> String {
-    page.split("name=\"csrf-token\" content=\"").nth(1).unwrap().split('"').next().unwrap().to_string()
-}
-
-/// POSTs as a page's form does: the session cookie and the page's CSRF token.
-async fn post_as_page(app: &TestApp, cookie: &str, token: &str, path: &str, body: Value) -> (u16, Value) {
-    let res = client()
-        .post(format!("{}{path}", app.base))
-        .header("cookie", cookie)
-        .header("x-csrf-token", token)
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    let status = res.status().as_u16();
-    (status, res.json().await.unwrap_or(Value::Null))
-}
-
 /// One order's card on the consumer's page.
 fn card(page: &str, order: &str) -> String {
     let marker = format!("<article class=\"card\" data-order=\"{order}\"");
     let rest = page.split(&marker).nth(1).unwrap_or_else(|| panic!("order {order} has a card"));
     rest.split("</article>").next().unwrap().to_string()
-}
-
-/// An order of the first live show's pinned product (杭州好物's rice), placed by the demo
-/// consumer; returns its id and the API's answer.
-async fn place(app: &TestApp, consumer: &str) -> (String, Value) {
-    let feed = app.get("/api/v1/feed", None).await;
-    let show = feed.body["items"][0]["show_id"].as_str().unwrap().to_string();
-    let detail = app.get(&format!("/api/v1/shows/{show}"), None).await;
-    let body = json!({"product_id": detail.body["pinned"]["product_id"], "show_id": show, "quantity": 1,
-                      "shipping": {"name": "张三", "phone": "13800138000", "address": "北京市朝阳区建国路 1 号"}});
-    let o = app.post("/api/v1/orders", Some(consumer), body).await;
-    assert_eq!(o.status, 201, "{}", o.body);
-    (o.body["id"].as_str().unwrap().to_string(), o.body)
-}
-
-/// A placed order taken to `delivered`: paid by the consumer, shipped by 杭州好物, delivered by
-/// the operator.
-async fn delivered(app: &TestApp, consumer: &str) -> (String, Value) {
-    let (id, order) = place(app, consumer).await;
-    let haowu = app.login("haowu", "merchant-demo-pass").await;
-    let op = app.login("operator", "operator-demo-pass").await;
-    assert_eq!(app.post(&format!("/api/v1/orders/{id}/pay"), Some(consumer), json!({})).await.status, 200);
-    let s = app
-        .post(&format!("/api/v1/orders/{id}/ship"), Some(&haowu), json!({"carrier": "SF", "tracking_number": "SF1"}))
-        .await;
-    assert_eq!(s.status, 200, "{}", s.body);
-    assert_eq!(app.post(&format!("/api/v1/orders/{id}/deliver"), Some(&op), json!({})).await.status, 200);
-    (id, order)
 }
 
 #[tokio::test]
@@ -102,7 +41,7 @@ async fn after_a_review_the_page_shows_it_with_the_reply_and_never_the_review_fo
     let consumer = app.login("consumer", "consumer-demo-pass").await;
     let haowu = app.login("haowu", "merchant-demo-pass").await;
     let (id, _) = delivered(&app, &consumer).await;
-    let c = session(&app, "consumer", "consumer-demo-pass").await;
+    let c = common::page_session(&app, "consumer", "consumer-demo-pass").await;
 
     // Delivered, not reviewed: the review form, no review.
     let page = html(&app, "/me/orders", &c).await;
@@ -161,8 +100,8 @@ async fn a_return_is_decided_on_the_merchant_console_and_shown_on_the_order() {
     let (refused, order) = delivered(&app, &consumer).await;
     let (approved, _) = delivered(&app, &consumer).await;
     assert_eq!(order["snapshot"]["category"], "food", "the demo rice: no no-reason return");
-    let c = session(&app, "consumer", "consumer-demo-pass").await;
-    let m = session(&app, "haowu", "merchant-demo-pass").await;
+    let c = common::page_session(&app, "consumer", "consumer-demo-pass").await;
+    let m = common::page_session(&app, "haowu", "merchant-demo-pass").await;
 
     // The return form offers only the kinds the API would take: food has no no-reason return.
     let before = card(&html(&app, "/me/orders", &c).await, &refused);
@@ -239,7 +178,7 @@ async fn the_complaint_form_is_offered_only_where_the_api_takes_a_complaint() {
     let (unpaid, _) = place(&app, &consumer).await;
     let (cancelled, _) = place(&app, &consumer).await;
     assert_eq!(app.post(&format!("/api/v1/orders/{cancelled}/cancel"), Some(&consumer), json!({})).await.status, 200);
-    let c = session(&app, "consumer", "consumer-demo-pass").await;
+    let c = common::page_session(&app, "consumer", "consumer-demo-pass").await;
 
     let page = html(&app, "/me/orders", &c).await;
     for id in [&unpaid, &cancelled] {
@@ -314,7 +253,7 @@ async fn no_line_says_nothing_was_refunded_or_paid() {
     let punitive = lines[1]["amount"].as_i64().unwrap();
     assert!(punitive >= 50_000);
 
-    let c = session(&app, "consumer", "consumer-demo-pass").await;
+    let c = common::page_session(&app, "consumer", "consumer-demo-pass").await;
     let k = card(&html(&app, "/me/orders", &c).await, &id);
     assert!(!k.contains("¥0.00"), "no zero line: {k}");
     assert!(!k.contains("data-compensation-line=\"refund\""), "{k}");

@@ -20,7 +20,6 @@ use clearcast_domain::complaint::{abuse_flags, Complaint, ComplaintCategory, Com
 use clearcast_domain::ids::{AnchorId, MerchantId, OrderId, ProductId, RoomOperatorId, ShowId};
 use clearcast_domain::ledger::Transfer;
 use clearcast_domain::money::Money;
-use clearcast_domain::order::OrderStatus;
 use clearcast_domain::party::{PartyId, PartyKind};
 use clearcast_store::{ComplaintFilter, PageRequest};
 use serde::{Deserialize, Serialize};
@@ -130,7 +129,7 @@ async fn order_subject(state: &AppState, caller: &Caller, order_id: &str) -> Api
     let oid = parse_id("order_id", order_id)?;
     let order = state.store.get_order(oid).await?.filter(|o| o.consumer == caller.account.id);
     let Some(order) = order else { return Err(ApiError::not_found("order")) };
-    if matches!(order.status, OrderStatus::Placed | OrderStatus::Cancelled) {
+    if !order.may_be_complained_about() {
         return Err(ApiError::new(
             StatusCode::CONFLICT,
             "order_not_paid",

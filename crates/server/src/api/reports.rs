@@ -348,7 +348,13 @@ pub async fn complaints(
     let all = crate::api::complaints::all_of(&state, &clearcast_store::ComplaintFilter::default()).await?;
     let rows = report(&all, q.from, q.to, group_by);
     if format == "csv" {
-        return Ok(([(header::CONTENT_TYPE, "text/csv; charset=utf-8")], to_csv(&rows)).into_response());
+        // Saved as a file named after what it holds, as the identity report is.
+        let name = format!("attachment; filename=\"complaints-by-{}.csv\"", q.group_by.as_deref().unwrap_or("month"));
+        return Ok((
+            [(header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()), (header::CONTENT_DISPOSITION, name)],
+            to_csv(&rows),
+        )
+            .into_response());
     }
     Ok(Json(ComplaintReport { group_by, from: q.from, to: q.to, rows }).into_response())
 }

@@ -12,6 +12,7 @@ const FILES: &[(&str, &str, &str)] = &[
     ("console.js", "text/javascript; charset=utf-8", include_str!("assets/console.js")),
     ("live.js", "text/javascript; charset=utf-8", include_str!("assets/live.js")),
     ("poster.svg", "image/svg+xml", include_str!("assets/poster.svg")),
+    ("icon.svg", "image/svg+xml", include_str!("assets/icon.svg")),
 ];
 
 /// `GET /assets/{name}`.
@@ -29,4 +30,9 @@ pub async fn serve(Path(name): Path<String>) -> Response {
             .into_response(),
         None => ApiError::not_found("asset").into_response(),
     }
+}
+
+/// `GET /favicon.ico`: browsers ask for it whatever the page links; they get the SVG icon.
+pub async fn favicon() -> Response {
+    serve(Path("icon.svg".to_string())).await
 }

@@ -100,6 +100,7 @@ pub fn page(ctx: &Ctx, title: &str, body: Markup) -> Markup {
                 meta name="names" content=(super::names::script_names(l));
                 title { (title) " · clearcast" }
                 link rel="stylesheet" href="/assets/app.css";
+                link rel="icon" type="image/svg+xml" href="/assets/icon.svg";
                 script src="/assets/app.js" defer {}
             }
             body {
@@ -108,7 +109,7 @@ pub fn page(ctx: &Ctx, title: &str, body: Markup) -> Markup {
                 main #main { (body) }
                 footer.site {
                     p { (l.t(
-                        "clearcast · 质量优先的直播电商平台 · 依《网络直播营销管理办法》(第 117 号令) 运行",
+                        "clearcast · 质量优先的直播电商平台 · 依《直播电商监督管理办法》(第 117 号令) 运行",
                         "clearcast · quality-first live commerce · run under SAMR/CAC Order 117"
                     )) }
                 }

@@ -270,7 +270,7 @@ fn product_card(l: Lang, d: &ProductDocs, today: NaiveDate, max_age_months: Opti
     html! {
         article.card data-product=(p.id) {
             h3 { (p.title) }
-            p { span.badge { (p.category.as_str()) } " " (yuan(p.price.minor)) " / " (p.unit) " · "
+            p { span.badge { (names::product_category_key(l, p.category.as_str())) } " " (yuan(p.price.minor)) " / " (p.unit) " · "
                 (l.t("库存 ", "stock ")) strong data-stock { (p.total_stock) }
                 @if p.variants.len() > 1 {
                     " (" @for (i, v) in p.variants.iter().enumerate() { @if i > 0 { ", " } (v.label) " " (v.stock) } ")"
@@ -282,7 +282,7 @@ fn product_card(l: Lang, d: &ProductDocs, today: NaiveDate, max_age_months: Opti
                 @else { span.badge.bad { (l.t("暂不能销售", "may not be sold")) } }
             }
             @if !d.verdict.verdict.unmet.is_empty() {
-                ul.findings { @for u in &d.verdict.verdict.unmet { li { (u.message) " " span.muted { "(" (u.article) ")" } } } }
+                ul.findings { @for u in &d.verdict.verdict.unmet { li { (super::reasons::unmet(l, u)) } } }
             }
             h4 { (l.t("资质", "Qualifications")) }
             @if d.qualifications.is_empty() { p.muted { (l.t("没有资质文件。", "No qualification on file.")) } }
@@ -395,7 +395,7 @@ fn ship_card(l: Lang, o: &Order) -> Markup {
     let s = &o.snapshot;
     html! {
         article.card data-order=(id) {
-            p { strong { (s.title) } " · " (s.variant) " · " (o.quantity) " × " (yuan(s.unit_price.minor))
+            p { strong { (s.title) } (names::variant(&s.variant)) " · " (o.quantity) " × " (yuan(s.unit_price.minor))
                 " = " (yuan(o.total.minor)) }
             p.muted { (l.t("已付款于 ", "paid ")) (o.paid_at.map(when).unwrap_or_default()) " · "
                 (l.t("收货人 ", "ship to ")) (o.shipping.name) " · " (o.shipping.phone) " · " (o.shipping.address) }
@@ -424,7 +424,7 @@ fn return_card(l: Lang, o: &Order, r: &ReturnRequest) -> Markup {
     let refundable = matches!(o.status, OrderStatus::Delivered | OrderStatus::Completed);
     html! {
         article.card data-return-decide=(id) {
-            p { strong { (s.title) } " · " (s.variant) " · " (o.quantity) " × " (yuan(s.unit_price.minor))
+            p { strong { (s.title) } (names::variant(&s.variant)) " · " (o.quantity) " × " (yuan(s.unit_price.minor))
                 " = " (yuan(o.total.minor)) " · " span.badge { (names::order_status(l, o.status)) } }
             p { span.badge.warn { (names::return_kind(l, r.kind)) } " "
                 span.muted { (l.t("申请于 ", "requested ")) (when(r.requested_at))
@@ -640,6 +640,20 @@ pub async fn merchant(State(state): State<AppState>, ctx: Ctx) -> PageResult {
                 @if !waiting.is_empty() {
                     h3 { (d.product.title) }
                     @for r in waiting { (review_block(l, r)) }
+                }
+            }
+            // Answered reviews stay readable with the reply given, as the buyers see them.
+            @let answered = docs.iter().map(|d| d.reviews.iter().filter(|r| r.reply.is_some()).count()).sum::<usize>();
+            @if answered > 0 {
+                details data-answered-reviews {
+                    summary { (l.t("已回复的评价 ", "Answered reviews ")) "(" (answered) ")" }
+                    @for d in &docs {
+                        @let done: Vec<&ReviewView> = d.reviews.iter().filter(|r| r.reply.is_some()).collect();
+                        @if !done.is_empty() {
+                            h3 { (d.product.title) }
+                            @for r in done { (review_block(l, r)) }
+                        }
+                    }
                 }
             }
         }

@@ -23,6 +23,7 @@ pub mod merchant;
 pub mod names;
 pub mod operator;
 pub mod orders;
+pub mod reasons;
 pub mod regulator;
 pub mod room;
 pub mod session;
@@ -59,6 +60,7 @@ pub fn router() -> Router<AppState> {
         .route("/console/operator", get(operator::operator))
         .route("/console/regulator", get(regulator::dashboard))
         .route("/assets/{name}", get(assets::serve))
+        .route("/favicon.ico", get(assets::favicon))
         .route_layer(middleware::from_fn(errors_in_layout))
 }
 

@@ -99,6 +99,16 @@ pub fn script_names(l: Lang) -> String {
     }
     m.insert("red".into(), l.t("严重", "serious").into());
     m.insert("yellow".into(), l.t("提醒", "caution").into());
+    m.insert("room_operator".into(), l.t("直播间运营者", "the room operator").into());
+    m.insert("anchor".into(), l.t("主播", "the anchor").into());
+    if l == Lang::Zh {
+        for (code, zh) in super::reasons::PROBLEMS {
+            m.insert(format!("problem:{code}"), (*zh).into());
+        }
+        for (code, zh) in super::reasons::FIELD_PROBLEMS {
+            m.insert(format!("field:{code}"), (*zh).into());
+        }
+    }
     serde_json::Value::Object(m).to_string()
 }
 
@@ -333,6 +343,16 @@ pub fn abuse_flag(l: Lang, key: &str) -> String {
     .to_string()
 }
 
+/// A variant after the product's title: " · 红色 500ml", or nothing for a product sold in one
+/// variant (the API calls that one `default`).
+pub fn variant(v: &str) -> String {
+    if v == "default" || v.is_empty() {
+        String::new()
+    } else {
+        format!(" · {v}")
+    }
+}
+
 #[cfg(test)]
 mod operator_name_tests {
     use clearcast_domain::qualification::QualificationKind;
@@ -370,7 +390,14 @@ mod tests {
         assert_eq!(v["medical_claim"], "医疗功效宣称");
         assert_eq!(v["traffic_limit"], "限制流量");
         assert_eq!(v["red"], "严重");
-        assert_eq!(v.as_object().unwrap().len(), Label::ALL.len() + MEASURES.len() + 2);
+        let fixed = Label::ALL.len() + MEASURES.len() + 4;
+        assert_eq!(
+            v.as_object().unwrap().len(),
+            fixed + super::super::reasons::PROBLEMS.len() + super::super::reasons::FIELD_PROBLEMS.len()
+        );
+        assert_eq!(v["problem:sold_out"], "已售罄。");
+        let en: serde_json::Value = serde_json::from_str(&script_names(Lang::En)).unwrap();
+        assert_eq!(en.as_object().unwrap().len(), fixed, "English pages show the API's own detail");
     }
 
     #[test]

@@ -227,7 +227,7 @@ fn violation_card(l: Lang, v: &Violation, who: &Who) -> Markup {
                 span.muted { (format!("{:02}:{:02}:{:02}", secs / 3600, secs / 60 % 60, secs % 60)) " · " (when(v.created_at)) } }
             p.muted { (l.t("主播 ", "anchor ")) (who.of(&v.anchor)) " · " (l.t("直播间 ", "room ")) (who.of(&v.room_operator))
                 @if let Some(c) = &v.product_category { " · " (names::product_category_key(l, c)) } }
-            p.muted { (f.basis) " → " (f.suggestion) }
+            p.muted { (super::reasons::basis(l, &f.basis)) " → " (f.suggestion) }
             div.grid {
                 (bool_form(&api, "confirm", true, ("violation-confirm", &id), ("reason", l.t("确认理由", "Why it is a violation")), l.t("确认违规（计分）", "Confirm (points apply)")))
                 (bool_form(&api, "confirm", false, ("violation-dismiss", &id), ("reason", l.t("驳回理由", "Why it is not")), l.t("不构成违规", "Dismiss")))
@@ -338,7 +338,7 @@ fn measure_card(l: Lang, m: &MeasureView, who: &Who, points_days: u32) -> Markup
                 }
                 " " span.muted { (when(x.starts_at)) (term_end(l, x.kind, x.ends_at)) } }
             (measure_facts(l, &x.facts, &|_| None))
-            p.muted { (x.basis) }
+            p.muted { (super::reasons::basis(l, &x.basis)) }
             @if let Some(a) = &x.appeal {
                 p { strong { (l.t("申诉：", "Appeal: ")) } (a.statement) " " span.muted { (when(a.filed_at)) } " "
                     @match a.upheld {
@@ -567,7 +567,7 @@ pub async fn operator(State(state): State<AppState>, ctx: Ctx) -> PageResult {
 
         section aria-labelledby="verify-h" {
             h2 #verify-h { (l.t("核验队列", "Verification queue")) }
-            p.muted { (l.t("未核验、核验过期或被驳回的主体与主播，以及未审核的商品资质和检验报告（《网络直播营销管理办法》第 8、27 条）。",
+            p.muted { (l.t("未核验、核验过期或被驳回的主体与主播，以及未审核的商品资质和检验报告（《直播电商监督管理办法》第 8、27 条）。",
                 "Parties and anchors not verified now (never, expired or rejected), and product documents nobody has reviewed (Order 117 Art. 8, 27).")) }
             @if queue == 0 { p.card { (l.t("队列为空。", "The queue is empty.")) } }
             @for (path, name, list) in &parties {

@@ -10,6 +10,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use chrono::{DateTime, Utc};
 use clearcast_domain::account::Role;
+use clearcast_domain::complaint::ComplaintStatus;
 use clearcast_domain::order::{Order, OrderStatus};
 use clearcast_domain::product::Category;
 use clearcast_domain::returns::{self, ReturnInput, ReturnKind, ReturnPolicy, ReturnRequest, ReturnStatus, Returnable};
@@ -83,15 +84,15 @@ fn returnable(o: &Order, policy: &ReturnPolicy, now: DateTime<Utc>) -> Vec<Retur
         .collect()
 }
 
-/// Whether the API would take a complaint about this order now: it must have been paid (not
-/// placed or cancelled) and have no complaint yet (`api::complaints::file`: `order_not_paid`,
-/// `complaint_exists`).
+/// Whether the API would take a complaint about this order now (`Order::may_be_complained_about`,
+/// and one complaint per order: `api::complaints::file`'s `complaint_exists`).
 fn complaint_allowed(o: &Order, complaints: &[&ComplaintView]) -> bool {
-    !matches!(o.status, OrderStatus::Placed | OrderStatus::Cancelled) && complaints.is_empty()
+    o.may_be_complained_about() && complaints.is_empty()
 }
 
 fn complaint_block(l: Lang, c: &ComplaintView) -> Markup {
     let k = &c.complaint;
+    let id = k.id.to_string();
     html! {
         div.card data-complaint=(k.id) {
             p { strong { (l.t("投诉 ", "Complaint ")) } (names::category(l, k.category)) " · "
@@ -112,6 +113,19 @@ fn complaint_block(l: Lang, c: &ComplaintView) -> Markup {
             }
             @if k.paid > 0 {
                 p data-compensation { strong { (l.t("平台已先行赔付 ", "Paid to you by the platform: ")) (yuan(k.paid)) } }
+            }
+            @if let Some(a) = &k.appeal {
+                p { strong { (l.t("你的申诉：", "Your appeal: ")) } (a.statement) " " span.muted { (when(a.at)) } }
+            }
+            // The buyer appeals a rejection, once (`Complaint::appeal`, Order 117 Art. 20).
+            @if k.status == ComplaintStatus::Rejected && k.appeal.is_none() {
+                form data-api={"/api/v1/complaints/" (id) "/appeal"} data-then="reload" data-complaint-appeal=(id) {
+                    p.muted { (l.t("不同意这个裁决，可以申诉一次，平台会重新审理。", "If you disagree with this decision, you may appeal once; the platform reviews it again.")) }
+                    label for={"cap-" (id)} { (l.t("申诉理由", "Why the decision is wrong")) }
+                    textarea #{"cap-" (id)} name="statement" required maxlength="2000" {}
+                    button type="submit" { (l.t("提交申诉", "Appeal")) }
+                    (form_status())
+                }
             }
         }
     }
@@ -291,10 +305,10 @@ fn order_card(l: Lang, o: &Order, x: &Extras<'_>) -> Markup {
                         " " (action(format!("/api/v1/orders/{id}/cancel"), l.t("取消订单", "Cancel"), "reload"))
                     }
                     OrderStatus::Paid => { (action(format!("/api/v1/orders/{id}/cancel"), l.t("取消并退款", "Cancel and refund"), "reload")) }
-                    OrderStatus::Delivered => { (action(format!("/api/v1/orders/{id}/confirm"), l.t("确认收货", "Confirm receipt"), "reload")) }
+                    OrderStatus::Delivered if !o.return_pending() => { (action(format!("/api/v1/orders/{id}/confirm"), l.t("确认收货", "Confirm receipt"), "reload")) }
                     _ => {}
                 }
-                " " a href={"/api/v1/orders/" (id) "/dispute-packet"} { (l.t("纠纷证据包（JSON）", "Dispute packet (JSON)")) }
+                " " a href={"/api/v1/orders/" (id) "/dispute-packet"} download={"dispute-packet-" (id) ".json"} { (l.t("下载纠纷证据包（JSON 文件）", "Download the dispute packet (JSON file)")) }
             }
             (refund_line(l, o))
             @if let Some(r) = &o.return_request { (return_block(l, o, r)) }
@@ -321,24 +335,49 @@ async fn review_of(state: &AppState, caller: &Caller, o: &Order) -> Result<Optio
     }
 }
 
+/// Orders listed on the page, newest first.
+const ORDERS_SHOWN: usize = 100;
+/// Pages of the order list read (the API lists oldest first, 200 a page); a buyer with more
+/// orders than this sees the newest of those read.
+const ORDER_PAGES: usize = 20;
+
+/// The buyer's newest orders, newest first.
+async fn newest_orders(state: &AppState, caller: &Caller) -> Result<Vec<Order>, ApiError> {
+    let mut all = Vec::new();
+    let mut cursor = None;
+    for _ in 0..ORDER_PAGES {
+        let q = OrderQuery { show: None, cursor: cursor.take(), limit: Some(200) };
+        let axum::Json(page) = orders::list(State(state.clone()), caller.clone(), ApiQuery(q)).await?;
+        all.extend(page.items);
+        if all.len() > ORDERS_SHOWN {
+            all.drain(..all.len() - ORDERS_SHOWN);
+        }
+        match page.next_cursor {
+            Some(c) => cursor = Some(c),
+            None => break,
+        }
+    }
+    all.reverse();
+    Ok(all)
+}
+
 /// `GET /me/orders`: the consumer's orders, their reviews, returns and complaints, and what each
 /// allows now.
 pub async fn orders(State(state): State<AppState>, ctx: Ctx) -> PageResult {
     let l = ctx.lang;
     let caller = ctx.require(&[Role::Consumer])?.clone();
-    let q = OrderQuery { show: None, cursor: None, limit: Some(100) };
-    let axum::Json(list) = orders::list(State(state.clone()), caller.clone(), ApiQuery(q)).await?;
+    let items = newest_orders(&state, &caller).await?;
     let cq = ComplaintQuery { status: None, overdue: None, flagged: None, cursor: None, limit: Some(200) };
     let axum::Json(cs) = complaints::list(State(state.clone()), caller.clone(), ApiQuery(cq)).await?;
-    let mut reviews = Vec::with_capacity(list.items.len());
-    for o in &list.items {
+    let mut reviews = Vec::with_capacity(items.len());
+    for o in &items {
         reviews.push(review_of(&state, &caller, o).await?);
     }
     let now = state.clock.now();
     let body = html! {
         h1 { (l.t("我的订单", "My orders")) }
-        @if list.items.is_empty() { p.card { (l.t("还没有订单。", "No orders yet.")) " " a href="/" { (l.t("去看直播", "Watch a show")) } } }
-        @for (o, review) in list.items.iter().zip(&reviews) {
+        @if items.is_empty() { p.card { (l.t("还没有订单。", "No orders yet.")) " " a href="/" { (l.t("去看直播", "Watch a show")) } } }
+        @for (o, review) in items.iter().zip(&reviews) {
             @let mine: Vec<&ComplaintView> = cs.items.iter().filter(|c| c.complaint.order == Some(o.id)).collect();
             @let x = Extras { review: review.as_ref(), complaints: &mine, returnable: returnable(o, &state.policy.returns, now) };
             (order_card(l, o, &x))

@@ -454,7 +454,7 @@ fn key_rooms_section(l: Lang, rooms: &[TierView]) -> Markup {
     html! {
         section.card aria-labelledby="key-h" data-key-rooms=(rooms.len()) {
             h2 #key-h { (l.t("重点直播间", "Key rooms")) }
-            p.muted { (l.t("满足任一条件即列为重点直播间，实时巡查（《网络直播营销管理办法》第 11 条）。",
+            p.muted { (l.t("满足任一条件即列为重点直播间，实时巡查（《直播电商监督管理办法》第 11 条）。",
                 "A room meeting any criterion is a key room, patrolled in real time (Order 117 Art. 11).")) }
             @if rooms.is_empty() {
                 p { (l.t("目前没有重点直播间。", "No room is a key room now.")) }
@@ -489,8 +489,10 @@ fn measures_section(
 ) -> Markup {
     let name = |s: &Subject| who.iter().find(|(k, _)| k == s).map(|(_, n)| n.clone()).unwrap_or_else(|| s.to_string());
     let severe: Vec<&MeasureReportLine> = all.iter().filter(|m| m.report_level == "provincial").collect();
+    // Measures reversed on appeal did not stand: counted apart, not as measures taken.
+    let reversed = all.iter().filter(|m| m.status == MeasureStatus::Reversed).count();
     let mut counts: Vec<(MeasureKind, usize)> = Vec::new();
-    for m in all {
+    for m in all.iter().filter(|m| m.status != MeasureStatus::Reversed) {
         match counts.iter_mut().find(|(k, _)| *k == m.measure.kind) {
             Some((_, n)) => *n += 1,
             None => counts.push((m.measure.kind, 1)),
@@ -505,7 +507,8 @@ fn measures_section(
             @if all.is_empty() {
                 p { (l.t("平台尚未采取处置措施。", "The platform has taken no measures.")) }
             } @else {
-                p { @for (i, (k, n)) in counts.iter().enumerate() { @if i > 0 { " · " } (names::measure(l, *k)) " " strong { (n) } } }
+                p data-measure-counts { @for (i, (k, n)) in counts.iter().enumerate() { @if i > 0 { " · " } (names::measure(l, *k)) " " strong { (n) } } }
+                @if reversed > 0 { p.muted data-reversed-measures { (l.t("另有 ", "Besides these, ")) (reversed) (l.t(" 项措施经申诉已撤销，未计入。", " measures were reversed on appeal and are not counted.")) } }
             }
             @if more {
                 p.muted { (l.t("措施过多，此处只统计前一部分；完整报告见 JSON。", "Too many measures to count here; the full report is in the JSON.")) }
@@ -529,7 +532,7 @@ fn measures_section(
                         td { (measure_status(l, m.status)) }
                         td { (when(m.measure.starts_at)) " – " (m.measure.ends_at.map(when).unwrap_or_else(|| l.t("永久", "permanent").to_string())) }
                         td { (m.measure.points) }
-                        td { (measure_facts(l, &m.measure.facts, &|_| None)) span.muted { (m.measure.basis) } }
+                        td { (measure_facts(l, &m.measure.facts, &|_| None)) span.muted { (super::reasons::basis(l, &m.measure.basis)) } }
                     } } }
                 } }
                 p.muted { (points_window(l, points_days)) }

@@ -5,17 +5,21 @@
 
 use axum::extract::{Path, State};
 use clearcast_domain::account::Role;
+use clearcast_domain::complaint::ComplaintStatus;
 use clearcast_domain::compliance::Finding;
 use clearcast_domain::ids::AnchorId;
 use clearcast_domain::party::PartyKind;
 use clearcast_domain::penalty::{MeasureKind, MeasureStatus};
 use clearcast_domain::show::ShowStatus;
+use clearcast_domain::violation::ViolationStatus;
 use maud::{html, Markup};
 
 use super::layout::{form_status, measure_facts, page, when};
+use super::merchant::{clocks, complaint_facts};
 use super::names;
 use super::{ok, Ctx, Lang, PageResult};
 use crate::api::chat::{self, ChatQuery, ChatView};
+use crate::api::complaints::{self, ComplaintQuery, ComplaintView};
 use crate::api::penalties::{self, MeasureQuery, ViolationQuery};
 use crate::api::reputation;
 use crate::api::shows::{self, ShowQuery, ShowView};
@@ -25,7 +29,10 @@ use crate::extract::ApiQuery;
 use crate::state::AppState;
 
 /// The shows this caller runs: the room operator's own, or those with the anchor on the roster.
-async fn my_shows(state: &AppState, caller: &Caller) -> Result<(Vec<ShowView>, Option<AnchorId>), ApiError> {
+async fn my_shows(
+    state: &AppState,
+    caller: &Caller,
+) -> Result<(Vec<ShowView>, Option<AnchorId>, Option<String>), ApiError> {
     let (room, anchor) = match caller.role() {
         Role::RoomOperator => {
             let room = state.store.party_of_owner(PartyKind::RoomOperator, caller.account.id).await?;
@@ -35,7 +42,7 @@ async fn my_shows(state: &AppState, caller: &Caller) -> Result<(Vec<ShowView>, O
         _ => (None, None),
     };
     if room.is_none() && anchor.is_none() {
-        return Ok((Vec::new(), None));
+        return Ok((Vec::new(), None, None));
     }
     let q = ShowQuery { status: None, room_operator: room.clone(), cursor: None, limit: Some(200) };
     let axum::Json(list) = shows::list(State(state.clone()), ApiQuery(q)).await?;
@@ -44,7 +51,7 @@ async fn my_shows(state: &AppState, caller: &Caller) -> Result<(Vec<ShowView>, O
         .into_iter()
         .filter(|s| room.is_some() || anchor.is_some_and(|a| s.roster.iter().any(|r| r.anchor_id == a)))
         .collect();
-    Ok((shows, anchor))
+    Ok((shows, anchor, room))
 }
 
 fn status_badge(ctx: &Ctx, s: ShowStatus) -> Markup {
@@ -79,11 +86,24 @@ pub async fn room(State(state): State<AppState>, ctx: Ctx) -> PageResult {
     let l = ctx.lang;
     let caller = ctx.require(&[Role::RoomOperator, Role::Anchor, Role::Agency])?.clone();
     let agency = caller.role() == Role::Agency;
-    let (shows, anchor) = my_shows(&state, &caller).await?;
-    let rep = match anchor {
-        Some(a) => Some(reputation::anchor(State(state.clone()), Path(a.to_string())).await?.0),
-        None => None,
+    let (shows, anchor, room) = my_shows(&state, &caller).await?;
+    let rep = match (anchor, &room) {
+        (Some(a), _) => Some(reputation::anchor(State(state.clone()), Path(a.to_string())).await?.0),
+        (None, Some(r)) => Some(reputation::room_operator(State(state.clone()), Path(r.clone())).await?.0),
+        (None, None) => None,
     };
+    // The room's complaints (about its shows), with the decision and, where it holds the room
+    // liable, the appeal form: the same list the API gives a room operator.
+    let room_complaints = match &room {
+        Some(_) => {
+            let q = ComplaintQuery { status: None, overdue: None, flagged: None, cursor: None, limit: Some(200) };
+            let mut items = complaints::list(State(state.clone()), caller.clone(), ApiQuery(q)).await?.0.items;
+            items.sort_by_key(|c| std::cmp::Reverse(c.complaint.filed_at));
+            items
+        }
+        None => Vec::new(),
+    };
+    let now = state.clock.now();
     let (violations, measures) = if agency {
         (Ok(Vec::new()), Ok(Vec::new()))
     } else {
@@ -121,7 +141,7 @@ pub async fn room(State(state): State<AppState>, ctx: Ctx) -> PageResult {
         }
         @if let Some(r) = rep {
             section.card aria-labelledby="rep-h" {
-                h2 #rep-h { (l.t("我的口碑", "My reputation")) }
+                h2 #rep-h { @if anchor.is_some() { (l.t("我的口碑", "My reputation")) } @else { (l.t("直播间口碑", "The room's reputation")) } }
                 p { (l.t("得分 ", "Score ")) strong { (r.reputation.score.map(|s| format!("{s:.2}")).unwrap_or_else(|| l.t("样本不足，暂不公布", "not published yet (too few orders)").into())) }
                     span.muted { " · " (r.reputation.delivered_orders) (l.t(" 笔已送达订单", " delivered orders")) } }
                 div.table-wrap { table {
@@ -138,7 +158,7 @@ pub async fn room(State(state): State<AppState>, ctx: Ctx) -> PageResult {
                 _ if agency => { (not_for_agencies(l)) }
                 Ok(v) if v.is_empty() => p.muted { (l.t("没有违规记录。", "No violations.")) },
                 Ok(v) => ul.findings { @for x in v { li.red[x.finding.severity == clearcast_domain::compliance::Severity::Red] data-violation=(x.id) {
-                    "「" (x.finding.matched) "」 " (names::label(l, x.finding.label)) " · " (x.finding.points) (l.t(" 分", " points")) " · " (x.finding.basis) " · "
+                    "「" (x.finding.matched) "」 " (names::label(l, x.finding.label)) " · " (x.finding.points) (l.t(" 分", " points")) " · " (super::reasons::basis(l, &x.finding.basis)) " · "
                     strong { (names::violation_status(l, x.status)) } " · " span.muted { (when(x.created_at))
                         @if let Some(t) = title_of(&x.show.to_string()) { " · " a href={"/shows/" (x.show)} { (t) } } }
                 } } },
@@ -155,7 +175,13 @@ pub async fn room(State(state): State<AppState>, ctx: Ctx) -> PageResult {
                         span data-measure-points { (x.measure.points) (l.t(" 分", " points")) }
                         span.muted { (points_window(l, penalties.points_window_days)) } }
                     (measure_facts(l, &x.measure.facts, &title_of))
-                    p.muted { (x.measure.basis) " · " (when(x.measure.starts_at))
+                    @if let Ok(v) = &violations {
+                        @let undone = x.measure.violations.iter().filter(|id| v.iter().any(|w| w.id == **id && matches!(w.status, ViolationStatus::Dismissed | ViolationStatus::Reversed))).count();
+                        @if undone > 0 && x.status == MeasureStatus::Active {
+                            p.muted data-measure-undone { (undone_words(l, undone)) }
+                        }
+                    }
+                    p.muted { (super::reasons::basis(l, &x.measure.basis)) " · " (when(x.measure.starts_at))
                         // A warning has no term; only the closures are "permanent".
                         @match x.measure.ends_at {
                             Some(end) => { " → " (when(end)) }
@@ -188,7 +214,54 @@ pub async fn room(State(state): State<AppState>, ctx: Ctx) -> PageResult {
             }
         }
     };
+    let body = html! {
+        (body)
+        @if room.is_some() {
+            section.card aria-labelledby="cmp-h" {
+                h2 #cmp-h { (l.t("关于本直播间的投诉", "Complaints about the room's shows")) }
+                @if room_complaints.is_empty() { p.muted { (l.t("没有投诉。", "No complaints.")) } }
+                @for c in &room_complaints { (room_complaint(l, c, now)) }
+            }
+        }
+    };
     ok(page(&ctx, l.t("直播工作台", "Room console"), body))
+}
+
+/// A complaint about one of the room's shows: its facts and clocks as the merchant sees them, and
+/// the room's appeal when the decision holds it liable (`decisions::appeal`, once).
+fn room_complaint(l: Lang, c: &ComplaintView, now: chrono::DateTime<chrono::Utc>) -> Markup {
+    let k = &c.complaint;
+    let id = k.id.to_string();
+    let may_appeal = matches!(k.status, ComplaintStatus::Upheld | ComplaintStatus::Compensated)
+        && k.appeal.is_none()
+        && k.decision.as_ref().and_then(|d| d.liability).is_some_and(|li| li.room_operator_bps > 0);
+    html! {
+        article.card data-room-complaint=(id) {
+            (complaint_facts(l, c))
+            (clocks(l, c, now))
+            @if may_appeal {
+                details {
+                    summary { (l.t("对裁决申诉（仅一次）", "Appeal the decision (once)")) }
+                    form data-api={"/api/v1/complaints/" (id) "/appeal"} data-then="reload" data-appeal=(id) {
+                        label for={"rc-appeal-" (id)} { (l.t("申诉理由", "Why the decision is wrong")) }
+                        textarea #{"rc-appeal-" (id)} name="statement" required maxlength="2000" {}
+                        button type="submit" { (l.t("提交申诉", "Appeal")) }
+                        (form_status())
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Why an active measure lists violations that no longer stand.
+fn undone_words(l: Lang, n: usize) -> String {
+    match l {
+        Lang::Zh => format!("其中 {n} 条违规此后已被撤销或驳回。措施按决定时的计分作出；如认为不应继续执行，可以申诉。"),
+        Lang::En => format!(
+            "{n} of these violations have since been reversed or dismissed. The measure was decided on the points at the time; appeal if it should no longer stand."
+        ),
+    }
 }
 
 /// A measure's state.
@@ -292,6 +365,12 @@ pub async fn room_show(State(state): State<AppState>, ctx: Ctx, Path(id): Path<S
             h1 { (view.title) " " (status_badge(&ctx, view.status)) }
             p { a href={"/shows/" (sid)} { (l.t("观众看到的页面", "The viewers' page")) } }
             @match view.status {
+                ShowStatus::Scheduled if view.lineup.is_empty() => {
+                    p.card data-empty-lineup { (l.t(
+                        "本场直播还没有商品，不能开播：先把要销售的商品加入商品列表（通过 API POST /api/v1/shows/{id}/lineup），平台会逐一审核准入条件。",
+                        "This show has no products yet, so it cannot go live: add the products to sell to its lineup first (API POST /api/v1/shows/{id}/lineup); the platform checks each one's eligibility."
+                    )) }
+                }
                 ShowStatus::Scheduled => {
                     form data-api={"/api/v1/shows/" (sid) "/start"} data-then="reload" data-go-live {
                         p.muted { (l.t("开播前会审查脚本；红色违规会阻止开播（第 30 条）。", "Starting reviews the script first; red findings block the start (Art. 30).")) }
@@ -322,9 +401,9 @@ pub async fn room_show(State(state): State<AppState>, ctx: Ctx, Path(id): Path<S
                             td {
                                 @if reasons.is_empty() { span.badge.ok { (l.t("可以销售", "may sell")) } }
                                 @else { span.badge.bad { (l.t("不可销售", "may not sell")) }
-                                    ul.findings { @for u in &reasons { li.red { (u.unmet.message) " (" (u.unmet.article) ")" } } } }
+                                    ul.findings { @for u in &reasons { li.red { (super::reasons::unmet(l, &u.unmet)) } } } }
                             }
-                            td { @if view.status == ShowStatus::Live {
+                            td { @if view.status == ShowStatus::Live && view.pinned.as_ref().is_none_or(|p| p.id != item.id) {
                                 form.inline data-api={"/api/v1/shows/" (sid) "/pin"} data-then="reload" {
                                     input type="hidden" name="lineup_item_id" value=(item.id);
                                     button type="submit" { (l.t("置顶", "Pin")) }
@@ -360,15 +439,15 @@ pub async fn room_show(State(state): State<AppState>, ctx: Ctx, Path(id): Path<S
                     ul.findings data-findings aria-live="assertive" {}
                     h3 { (l.t("直播间实时提醒", "The room's live warnings")) }
                     ul.findings data-warnings aria-live="polite" {}
-                    p.muted { (l.t("实时连接：", "Live link: ")) span data-live-state { "…" } }
+                    p.muted hidden data-live-line { (l.t("实时连接：", "Live link: ")) span data-live-state { "…" } }
                 }
             }
             @if view.status == ShowStatus::Live || !hidden.is_empty() {
                 section.card aria-labelledby="hidden-h" {
                     h2 #hidden-h { (l.t("被隐藏的评论", "Hidden comments")) }
                     p.muted { (l.t(
-                        "违规评论（如诱导站外交易、辱骂）会被自动隐藏，只有发送者、直播间和平台看得到（第 16、31 条）。",
-                        "Comments breaking the rules (off-platform trading, abuse…) are hidden at once; only their author, the room and the platform see them (Art. 16, 31)."
+                        "违规评论（如诱导站外交易、辱骂）会被自动隐藏，只有发送者、直播间和平台看得到，处置记录依法保存（第 16 条、第 31 条第 2 款）。",
+                        "Comments breaking the rules (off-platform trading, abuse…) are hidden at once; only their author, the room and the platform see them; the handling is kept on record (Art. 16, Art. 31 ¶2)."
                     )) }
                     ul.comments data-hidden-comments aria-live="polite" {
                         @for c in &hidden {

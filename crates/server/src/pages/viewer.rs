@@ -10,6 +10,7 @@ use maud::{html, Markup};
 
 use super::layout::{form_status, page, when, yuan};
 use super::{names, ok, Ctx, Lang, PageResult};
+use crate::api::chat::{self, ChatQuery, ChatView};
 use crate::api::feed::{self, FeedQuery};
 use crate::api::products;
 use crate::api::shows::{self, LineupView, ShowView};
@@ -212,7 +213,7 @@ fn pinned(ctx: &Ctx, show: &ShowView, item: Option<&LineupView>, stock: Option<i
                             input type="hidden" name="product_id" value=(item.product_id);
                             input type="hidden" name="show_id" value=(show.id);
                             label for="qty" { (l.t("数量", "Quantity")) }
-                            input #qty name="quantity" type="number" min="1" max="999" value="1" data-type="int" required;
+                            input #qty name="quantity" type="number" min="1" max=(item.purchase_limit.unwrap_or(999).min(999)) value="1" data-type="int" required;
                             label for="ship-name" { (l.t("收货人", "Recipient")) }
                             input #ship-name name="shipping.name" autocomplete="name" required;
                             label for="ship-phone" { (l.t("手机号", "Phone")) }
@@ -231,6 +232,38 @@ fn pinned(ctx: &Ctx, show: &ShowView, item: Option<&LineupView>, stock: Option<i
     }
 }
 
+/// Comments listed on a show page when it opens (the live channel adds new ones above them).
+const EARLIER_COMMENTS: usize = 50;
+/// Pages of the chat read to find its newest comments: the chat lists oldest first, and a show
+/// page must not read without end (a show with more than this many pages shows the first part).
+const EARLIER_PAGES: usize = 10;
+
+/// The show's newest comments, newest first, as the chat API gives them to this visitor (the
+/// room and staff also see hidden ones). A chat that cannot be read leaves the list empty rather
+/// than failing the page that carries the disclosure card.
+async fn earlier_comments(state: &AppState, ctx: &Ctx, id: &str) -> Vec<ChatView> {
+    let mut all: Vec<ChatView> = Vec::new();
+    let mut cursor = None;
+    for _ in 0..EARLIER_PAGES {
+        let q = ChatQuery { cursor: cursor.take(), limit: Some(200) };
+        let Ok(axum::Json(page)) =
+            chat::list(State(state.clone()), MaybeCaller(ctx.user.clone()), Path(id.to_string()), ApiQuery(q)).await
+        else {
+            break;
+        };
+        all.extend(page.items);
+        if all.len() > EARLIER_COMMENTS {
+            all.drain(..all.len() - EARLIER_COMMENTS);
+        }
+        match page.next_cursor {
+            Some(c) => cursor = Some(c),
+            None => break,
+        }
+    }
+    all.reverse();
+    all
+}
+
 /// `GET /shows/{id}`.
 pub async fn show(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> PageResult {
     let l = ctx.lang;
@@ -238,9 +271,12 @@ pub async fn show(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String
     let card = show.pinned.as_ref().map(|p| &p.disclosure).unwrap_or(&show.disclosure);
     // The stock from the public product page; without it the page says "—" rather than failing.
     let stock = match &show.pinned {
-        Some(p) => products::get(State(state), Path(p.product_id.to_string())).await.ok().map(|j| j.0.total_stock),
+        Some(p) => {
+            products::get(State(state.clone()), Path(p.product_id.to_string())).await.ok().map(|j| j.0.total_stock)
+        }
         None => None,
     };
+    let earlier = earlier_comments(&state, &ctx, &show.id.to_string()).await;
     let body = html! {
         div data-live-show=(show.id) {
             h1 { (show.title) " "
@@ -262,7 +298,7 @@ pub async fn show(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String
                         span { (l.t("成交 ", "Buyers ")) b data-buyers { "0" } }
                         span { (l.t("观看 ", "Viewers ")) b data-viewers { "0" } }
                         span { (l.t("点赞 ", "Likes ")) b data-likes { "0" } }
-                        span.muted { (l.t("实时连接：", "Live link: ")) span data-live-state { "…" } }
+                        span.muted hidden data-live-line { (l.t("实时连接：", "Live link: ")) span data-live-state { "…" } }
                     }
                     ul.findings data-notices aria-live="polite" aria-label=(l.t("平台通知", "Platform notices")) {}
                 }
@@ -276,12 +312,21 @@ pub async fn show(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String
                 @if ctx.user.is_some() && show.status == ShowStatus::Live {
                     form data-comment-form {
                         label for="comment" { (l.t("说点什么", "Say something")) }
-                        input #comment name="text" maxlength="200" autocomplete="off";
+                        input #comment name="text" maxlength="500" autocomplete="off";
                         button type="submit" { (l.t("发送", "Send")) }
                         " " button.secondary type="button" data-like { (l.t("点赞", "Like")) }
+                        (form_status())
                     }
                 }
-                ul.comments data-comments aria-live="polite" {}
+                ul.comments data-comments aria-live="polite" {
+                    @for c in &earlier {
+                        li.hidden[c.hidden] data-comment=(c.id) {
+                            @if c.hidden { (l.t("（已隐藏，仅发送者、直播间和平台可见）", "(hidden; only its author, the room and the platform see it) ")) }
+                            (c.text) " " span.muted { (when(c.at)) }
+                        }
+                    }
+                }
+                @if earlier.is_empty() && show.status != ShowStatus::Live { p.muted { (l.t("没有评论。", "No comments.")) } }
             }
             section.card aria-labelledby="lineup-h" {
                 h2 #lineup-h { (l.t("本场商品", "Lineup")) }

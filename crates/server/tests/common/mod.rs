@@ -239,3 +239,81 @@ pub fn session_cookie(res: &reqwest::Response) -> String {
     assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"), "{cookie}");
     cookie.split(';').next().unwrap().to_string()
 }
+
+/// A client that does not follow redirects (the pages answer a login with 303).
+pub fn page_client() -> reqwest::Client {
+    reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap()
+}
+
+/// Signs in through the login form and returns the `cc_session` cookie.
+pub async fn page_session(app: &TestApp, username: &str, password: &str) -> String {
+    let res = page_client()
+        .post(format!("{}/login", app.base))
+        .header("sec-fetch-site", "same-origin")
+        .form(&[("username", username), ("password", password)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 303, "login {username}");
+    session_cookie(&res)
+}
+
+/// A page's status and HTML as a browser asks for it, in `lang` (`zh` or `en`), signed in with
+/// `cookie` or anonymous.
+pub async fn page_get(app: &TestApp, path: &str, cookie: Option<&str>, lang: &str) -> (u16, String) {
+    let res = page_client()
+        .get(format!("{}{path}", app.base))
+        .header("accept", "text/html")
+        .header("cookie", format!("cc_lang={lang}{}", cookie.map(|c| format!("; {c}")).unwrap_or_default()))
+        .send()
+        .await
+        .unwrap();
+    (res.status().as_u16(), res.text().await.unwrap())
+}
+
+/// The page's CSRF token, which its forms send.
+pub fn page_csrf(page: &str) -> String {
+    page.split("name=\"csrf-token\" content=\"").nth(1).unwrap().split('"').next().unwrap().to_string()
+}
+
+/// An order of the first live show's pinned product (杭州好物's rice), placed by the demo
+/// consumer; returns its id and the API's answer.
+pub async fn demo_place(app: &TestApp, consumer: &str) -> (String, Value) {
+    let feed = app.get("/api/v1/feed", None).await;
+    let show = feed.body["items"][0]["show_id"].as_str().unwrap().to_string();
+    let detail = app.get(&format!("/api/v1/shows/{show}"), None).await;
+    let body = json!({"product_id": detail.body["pinned"]["product_id"], "show_id": show, "quantity": 1,
+                      "shipping": {"name": "张三", "phone": "13800138000", "address": "北京市朝阳区建国路 1 号"}});
+    let o = app.post("/api/v1/orders", Some(consumer), body).await;
+    assert_eq!(o.status, 201, "{}", o.body);
+    (o.body["id"].as_str().unwrap().to_string(), o.body)
+}
+
+/// A placed order taken to `delivered`: paid by the consumer, shipped by 杭州好物, delivered by
+/// the operator.
+pub async fn demo_delivered(app: &TestApp, consumer: &str) -> (String, Value) {
+    let (id, order) = demo_place(app, consumer).await;
+    let haowu = app.login("haowu", "merchant-demo-pass").await;
+    let op = app.login("operator", "operator-demo-pass").await;
+    assert_eq!(app.post(&format!("/api/v1/orders/{id}/pay"), Some(consumer), json!({})).await.status, 200);
+    let s = app
+        .post(&format!("/api/v1/orders/{id}/ship"), Some(&haowu), json!({"carrier": "SF", "tracking_number": "SF1"}))
+        .await;
+    assert_eq!(s.status, 200, "{}", s.body);
+    assert_eq!(app.post(&format!("/api/v1/orders/{id}/deliver"), Some(&op), json!({})).await.status, 200);
+    (id, order)
+}
+
+/// POSTs as a page's form does: the session cookie and the page's CSRF token.
+pub async fn page_post(app: &TestApp, cookie: &str, token: &str, path: &str, body: Value) -> (u16, Value) {
+    let res = page_client()
+        .post(format!("{}{path}", app.base))
+        .header("cookie", cookie)
+        .header("x-csrf-token", token)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    let status = res.status().as_u16();
+    (status, res.json().await.unwrap_or(Value::Null))
+}

@@ -17,6 +17,13 @@
   try { names = JSON.parse(meta('names') || '{}'); } catch (e) { names = {}; }
   window.cc.name = function (k) { return names[k] || k; };
   window.cc.csrf = function () { return meta('csrf-token'); };
+  // A rule's legal basis is written "中文 / English": the page shows its own language's half.
+  window.cc.basis = function (b) {
+    if (!b) return '';
+    var i = b.indexOf(' / ');
+    if (i < 0) return b;
+    return lang === 'en' ? b.slice(i + 3) : b.slice(0, i);
+  };
   window.cc.builders = window.cc.builders || {};
 
   function setPath(obj, path, value) {
@@ -35,12 +42,34 @@
       var t = el.dataset.type;
       if (el.type === 'checkbox') { if (t === 'bool') { setPath(body, el.name, el.checked); } else if (el.checked) { setPath(body, el.name, v); } return; }
       if (v === '' && el.dataset.optional !== undefined) return;
+      // An empty number is left out (the API names the missing field) rather than sent as 0.
+      if (v.trim() === '' && (t === 'int' || t === 'yuan')) return;
       if (t === 'int') v = Number(v);
       else if (t === 'yuan') v = Math.round(Number(v) * 100);
       else if (t === 'list') v = v.split(/[\s,，]+/).filter(Boolean);
       setPath(body, el.name, v);
     });
     return body;
+  }
+
+  // Numbers the API would misread: yuan with more than two decimals (a fen is the smallest
+  // unit, and rounding silently would charge another amount), and text in a number field.
+  function checkNumbers(form) {
+    var bad = [];
+    Array.prototype.forEach.call(form.elements, function (el) {
+      var t = el.dataset ? el.dataset.type : '';
+      var v = (el.value || '').trim();
+      if (!v || (t !== 'int' && t !== 'yuan')) return;
+      if (t === 'int' && !/^-?\d+$/.test(v)) bad.push({ field: el.name, code: 'invalid', message: T('请填写整数', 'a whole number, please') });
+      if (t === 'yuan' && !/^-?\d+(\.\d{1,2})?$/.test(v)) bad.push({ field: el.name, code: 'invalid', message: T('金额以元为单位，最多两位小数（到分）', 'an amount in yuan with at most two decimals (fen)') });
+    });
+    return bad;
+  }
+
+  // The words of a field: its label on the page, else its name.
+  function fieldName(form, el, name) {
+    var lab = el && el.id ? form.querySelector('label[for="' + el.id + '"]') : null;
+    return lab ? lab.textContent.trim() : name;
   }
 
   function clear(form) {
@@ -62,26 +91,52 @@
     statusOf(form).after(ul);
   }
 
+  // A refusal in the page's words: a Chinese page says the problem code's sentence and keeps the
+  // API's English detail under it (folded); field errors go next to their fields, by label.
   function showProblem(form, p, httpStatus) {
     var s = statusOf(form);
     s.className = 'form-status bad';
-    s.textContent = (p && p.detail) ? p.detail + (p.code ? ' (' + p.code + ')' : '') : T('请求失败：', 'Request failed: ') + httpStatus;
+    s.textContent = '';
+    var said = p && p.code ? names['problem:' + p.code] : null;
+    if (said) {
+      s.textContent = said;
+      if (p.detail) {
+        var d = document.createElement('details');
+        var sum = document.createElement('summary');
+        sum.textContent = T('详细说明', 'Details');
+        d.appendChild(sum);
+        d.appendChild(document.createTextNode(p.detail));
+        s.appendChild(d);
+      }
+    } else if (p && p.detail) {
+      s.textContent = p.detail;
+    } else {
+      s.textContent = T('请求失败：', 'Request failed: ') + httpStatus;
+    }
     if (!p) return;
     (p.errors || []).forEach(function (e, i) {
       var el = form.querySelector('[name="' + e.field + '"]');
       var span = document.createElement('span');
       span.className = 'field-error';
       span.id = 'err-' + Math.random().toString(36).slice(2) + i;
-      span.textContent = e.field + ': ' + e.message;
+      var why = names['field:' + e.code];
+      span.textContent = fieldName(form, el, e.field) + T('：', ': ') + (why ? why + (why === e.message ? '' : '（' + e.message + '）') : e.message);
       if (el) { el.setAttribute('aria-invalid', 'true'); el.setAttribute('aria-describedby', span.id); el.after(span); }
       else { s.after(span); }
     });
-    list(form, (p.unmet || []).map(function (u) { return JSON.stringify(u.reasons || u); }));
-    list(form, (p.findings || []).map(function (f) { return '「' + f.matched + '」 ' + f.label + ' · ' + f.basis + ' → ' + f.suggestion; }));
+    list(form, (p.unmet || []).map(function (u) {
+      var x = u.unmet || u;
+      return (x.message || x.code || '') + (x.article ? ' (' + x.article + ')' : '');
+    }));
+    list(form, (p.findings || []).map(function (f) {
+      return '「' + f.matched + '」 ' + window.cc.name(f.label) + ' · ' + window.cc.basis(f.basis) + ' → ' + f.suggestion;
+    }));
   }
 
   async function submit(form) {
     clear(form);
+    var wrong = checkNumbers(form);
+    if (wrong.length) { showProblem(form, { code: 'validation_failed', detail: '', errors: wrong }, 422); return; }
     var method = (form.dataset.method || 'POST').toUpperCase();
     var headers = { 'Accept': 'application/json', 'X-CSRF-Token': window.cc.csrf() };
     var body;

@@ -29,20 +29,36 @@
         found += 1;
         var li = document.createElement('li');
         if (f.severity === 'red') li.className = 'red';
-        li.textContent = '「' + f.matched + '」 ' + N(f.label) + ' · ' + N(f.severity) + ' · ' + f.basis + ' → ' + f.suggestion;
+        li.textContent = '「' + f.matched + '」 ' + N(f.label) + ' · ' + N(f.severity) + ' · ' + window.cc.basis(f.basis) + ' → ' + f.suggestion;
         list.appendChild(li);
       });
     });
+    // A measure is named with whom it is on; its facts, term and appeal form are on the console
+    // page (in words), so the list links there instead of repeating the record's raw facts.
     (data.measures || []).forEach(function (m) {
       var li = document.createElement('li');
       li.className = 'red';
-      li.textContent = T('处罚措施：', 'Measure: ') + N(m.kind) + ' · ' + m.facts;
+      var who = m.subject && m.subject.kind === 'room_operator' ? T('直播间运营者', 'the room operator') : T('主播', 'the anchor');
+      li.appendChild(document.createTextNode(T('处罚措施：', 'Measure: ') + N(m.kind) + T('（对', ' (on ') + who +
+        T('，', ', ') + m.points + T(' 分）。', ' points). ')));
+      var a = document.createElement('a');
+      a.href = '/console/room#mea-h';
+      a.textContent = T('事实、期限和申诉', 'Facts, term and appeal');
+      li.appendChild(a);
       list.appendChild(li);
     });
     if (!found) {
       var ok = document.createElement('li');
       ok.textContent = T('未发现问题。', 'Nothing found.');
       list.appendChild(ok);
+    }
+    // "Done" in green above a list of serious findings would say the opposite of the list.
+    var st = e.target.querySelector('.form-status');
+    if (st) {
+      st.className = found ? 'form-status bad' : 'form-status ok';
+      st.textContent = found
+        ? T('已发送；发现 ' + found + ' 处问题，见下方。', 'Sent; ' + found + ' finding(s), listed below.')
+        : T('已发送，未发现问题。', 'Sent; nothing found.');
     }
     e.target.querySelector('[name=text]').value = '';
   });

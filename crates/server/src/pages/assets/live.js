@@ -9,8 +9,11 @@
   if (!root) return;
   var T = window.cc ? window.cc.T : function (zh) { return zh; };
   var N = window.cc ? window.cc.name : function (k) { return k; };
+  var B = window.cc ? window.cc.basis : function (b) { return b; };
   var csrf = window.cc ? window.cc.csrf() : '';
   var showId = root.dataset.liveShow;
+  // The connection line is hidden in the HTML: without scripts there is no connection to report.
+  document.querySelectorAll('[data-live-line]').forEach(function (e) { e.hidden = false; });
   var ws = null;
   var ended = false;
   var delay = 1000;
@@ -38,7 +41,7 @@
   function stock(s) { if (s && s.available !== undefined) set('[data-stock]', s.available); }
 
   function finding(f) {
-    return '「' + f.matched + '」 ' + N(f.label) + ' · ' + N(f.severity) + ' · ' + f.basis + ' → ' + f.suggestion;
+    return '「' + f.matched + '」 ' + N(f.label) + ' · ' + N(f.severity) + ' · ' + B(f.basis) + ' → ' + f.suggestion;
   }
 
   // Why a comment was hidden: each rule once (a rule that matched twice is one reason, and the
@@ -50,7 +53,7 @@
       if (seen[k]) return false;
       seen[k] = true;
       return true;
-    }).map(function (f) { return N(f.label) + ' · ' + f.basis; }).join('; ');
+    }).map(function (f) { return N(f.label) + ' · ' + B(f.basis); }).join('; ');
   }
 
   // A hidden comment goes to the room console's own list when the page has one, else among the
@@ -73,6 +76,18 @@
     });
   }
 
+  // A measure that stopped the show: an operator's suspension (with the reason they gave) or a
+  // penalty-ladder measure on the anchor or the room. Named in words, never by record ids.
+  function measure(m) {
+    var what = m.kind === 'suspension'
+      ? T('平台运营暂停了本场直播', 'The platform suspended this show')
+      : T('平台对', 'The platform took a measure on ') + N(m.subject && m.subject.indexOf('rop_') === 0 ? 'room_operator' : 'anchor') +
+        T('采取了措施：', ': ') + N(m.kind);
+    prepend('[data-notices]', what + (m.reason ? T('。理由：', '. Reason: ') + m.reason : '') +
+      T('（《直播电商监督管理办法》第 12 条）', ' (Order 117 Art. 12)'));
+    if (m.status === 'suspended') set('[data-status]', T('已被暂停', 'suspended'));
+  }
+
   function handle(m) {
     switch (m.type) {
       case 'snapshot': counters(m.counters); stock(m.stock); set('[data-watching]', m.watching); break;
@@ -85,7 +100,7 @@
         break;
       case 'pinned': refreshPinned(); break;
       case 'notice': prepend('[data-notices]', m.text); break;
-      case 'measure': prepend('[data-notices]', T('平台措施：', 'Platform measure: ') + (m.reason || N(m.measure || m.kind)) + ' · ' + (m.basis || '')); break;
+      case 'measure': measure(m); break;
       case 'ended':
         ended = true;
         prepend('[data-notices]', T('直播已结束。', 'The show has ended.'));
@@ -128,10 +143,13 @@
     form.addEventListener('submit', function (e) {
       e.preventDefault();
       var input = form.querySelector('input[name=text]');
-      if (ws && ws.readyState === 1 && input.value.trim()) {
-        ws.send(JSON.stringify({ type: 'comment', text: input.value }));
-        input.value = '';
-      }
+      var st = form.querySelector('.form-status');
+      var say = function (t, bad) { if (st) { st.textContent = t; st.className = bad ? 'form-status bad' : 'form-status'; } };
+      if (!input.value.trim()) { say(T('请先写点内容。', 'Write something first.'), true); return; }
+      if (!ws || ws.readyState !== 1) { say(T('实时连接未就绪，请稍后再发。', 'Not connected yet; try again in a moment.'), true); return; }
+      ws.send(JSON.stringify({ type: 'comment', text: input.value }));
+      input.value = '';
+      say('', false);
     });
   }
   var like = document.querySelector('[data-like]');
