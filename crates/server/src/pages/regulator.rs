@@ -465,7 +465,7 @@ fn key_rooms_section(l: Lang, rooms: &[TierView]) -> Markup {
                         th scope="col" { (l.t("触发条件", "Criteria met")) }
                     } }
                     tbody { @for r in rooms { tr data-key-room=(r.room_operator_id) {
-                        th scope="row" { a href={"/api/v1/room-operators/" (r.room_operator_id) "/tier"} { (r.name) } }
+                        th scope="row" { (r.name) " " a.muted href={"/api/v1/room-operators/" (r.room_operator_id) "/tier"} { (l.t("（分级数据 JSON）", "(tier data, JSON)")) } }
                         td { ul.findings {
                             @for c in r.verdict.criteria.iter().filter(|c| c.met) {
                                 li data-criterion=(c.input) { (criterion_name(l, c.input)) (l.t("：", ": ")) strong { (criterion_value(l, c.input, &c.value)) }
