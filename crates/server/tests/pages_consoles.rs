@@ -4,21 +4,8 @@
 
 mod common;
 
-use common::TestApp;
+use common::{page_session as session, TestApp};
 use serde_json::json;
-
-/// Signs in through the login form and returns the `cc_session` cookie.
-async fn session(app: &TestApp, username: &str, password: &str) -> String {
-    let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
-    let res = client
-        .post(format!("{}/login", app.base))
-        .form(&[("username", username), ("password", password)])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status().as_u16(), 303, "login {username}");
-    common::session_cookie(&res)
-}
 
 /// A page's HTML for a signed-in cookie, in English.
 async fn html(app: &TestApp, path: &str, cookie: &str) -> String {

@@ -6,25 +6,8 @@
 
 mod common;
 
-use common::TestApp;
+use common::{page_client as client, page_session as session, TestApp};
 use serde_json::json;
-
-fn client() -> reqwest::Client {
-    reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap()
-}
-
-/// Signs in through the login form and returns the `cc_session` cookie.
-async fn session(app: &TestApp, username: &str, password: &str) -> String {
-    let res = client()
-        .post(format!("{}/login", app.base))
-        .header("sec-fetch-site", "same-origin")
-        .form(&[("username", username), ("password", password)])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status().as_u16(), 303, "login {username}");
-    common::session_cookie(&res)
-}
 
 /// The language cookie `/lang/{lang}` sets, taken from the switch itself so the test follows it.
 async fn lang_cookie(app: &TestApp, lang: &str) -> String {

@@ -12,28 +12,11 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, FixedOffset, Utc};
-use common::TestApp;
+use common::{page_client as client, TestApp};
 use fantoccini::Locator;
 use futures_util::{SinkExt, StreamExt};
 use serde_json::{json, Value};
 use tokio_tungstenite::tungstenite::Message;
-
-fn client() -> reqwest::Client {
-    reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap()
-}
-
-/// Signs in through the login form and returns the `cc_session` cookie.
-async fn session(base: &str, username: &str, password: &str) -> String {
-    let res = client()
-        .post(format!("{base}/login"))
-        .header("sec-fetch-site", "same-origin")
-        .form(&[("username", username), ("password", password)])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status().as_u16(), 303, "login {username}");
-    common::session_cookie(&res)
-}
 
 /// A page's status and HTML, in `lang` (`zh` or `en`), for a cookie or anonymously.
 async fn page(base: &str, path: &str, cookie: Option<&str>, lang: &str) -> (u16, String) {
@@ -129,7 +112,7 @@ async fn live_show(app: &TestApp, title: &str) -> Value {
 #[tokio::test]
 async fn the_regulator_dashboard_is_built_to_fit_a_phone() {
     let app = TestApp::spawn_demo().await;
-    let r = session(&app.base, "regulator", "regulator-demo-pass").await;
+    let r = common::page_session(&app, "regulator", "regulator-demo-pass").await;
     let html = ok_page(&app.base, "/console/regulator", Some(&r), "zh").await;
 
     // The head hash is marked so it wraps, and the stylesheet wraps hashes and ids anywhere.
@@ -160,7 +143,7 @@ async fn the_regulator_dashboard_is_built_to_fit_a_phone() {
 #[tokio::test]
 async fn an_agency_reads_a_note_where_violations_and_measures_would_be() {
     let app = TestApp::spawn_demo().await;
-    let g = session(&app.base, "xingyao", "agency-demo-pass").await;
+    let g = common::page_session(&app, "xingyao", "agency-demo-pass").await;
     for (lang, note) in [("zh", "不向 MCN 机构展示"), ("en", "not to agencies")] {
         let html = ok_page(&app.base, "/console/room", Some(&g), lang).await;
         assert_eq!(html.matches("data-agency-note").count(), 2, "violations and measures each say so");
@@ -189,7 +172,7 @@ async fn pages_say_names_not_keys_ids_or_raw_times() {
 
     // The room console (the anchor): reputation parts, the violation's state, the measure's
     // facts in words with the local time and the show's title, the appeal in words.
-    let a = session(&app.base, "lijia", "anchor-demo-pass").await;
+    let a = common::page_session(&app, "lijia", "anchor-demo-pass").await;
     let room = ok_page(&app.base, "/console/room", Some(&a), "zh").await;
     assert!(room.contains("data-component=\"product_quality\"><td>商品质量评分</td>"), "{}", visible(&room));
     assert!(room.contains("已确认（计分）"), "violation state named");
@@ -219,7 +202,7 @@ async fn pages_say_names_not_keys_ids_or_raw_times() {
     assert!(sched_en.contains(&format!("Starts at <strong>{start}</strong>")));
 
     // The operator's console: who a measure is on, the ladder's measures by name.
-    let o = session(&app.base, "operator", "operator-demo-pass").await;
+    let o = common::page_session(&app, "operator", "operator-demo-pass").await;
     let op = ok_page(&app.base, "/console/operator", Some(&o), "en").await;
     assert!(op.contains("<strong>warning</strong> · 佳佳 · "), "the anchor by name: {}", visible(&op));
     assert!(op.contains("<strong>warning</strong> · 星光直播间运营有限公司 · "), "the room by name");
@@ -234,10 +217,10 @@ async fn pages_say_names_not_keys_ids_or_raw_times() {
 async fn measures_and_key_rooms_say_which_window_their_points_count() {
     let app = TestApp::spawn_demo().await;
     let days = app.state.policy.penalties.points_window_days;
-    let a = session(&app.base, "lijia", "anchor-demo-pass").await;
+    let a = common::page_session(&app, "lijia", "anchor-demo-pass").await;
     let room = ok_page(&app.base, "/console/room", Some(&a), "zh").await;
     assert!(room.contains(&format!("决定时近 {days} 天已确认违规的计分，含重复违规加分")), "{}", visible(&room));
-    let o = session(&app.base, "operator", "operator-demo-pass").await;
+    let o = common::page_session(&app, "operator", "operator-demo-pass").await;
     let op = ok_page(&app.base, "/console/operator", Some(&o), "en").await;
     assert!(op.contains(&format!("confirmed violations of the last {days} days, repeats added")));
     assert_ne!(days, 90, "the two windows differ, which is why both are named");
@@ -258,7 +241,7 @@ async fn the_show_page_has_the_stock_without_javascript() {
 #[tokio::test]
 async fn errors_are_pages_in_the_sites_frame() {
     let app = TestApp::spawn_demo().await;
-    let c = session(&app.base, "consumer", "consumer-demo-pass").await;
+    let c = common::page_session(&app, "consumer", "consumer-demo-pass").await;
     let unknown = format!("/shows/shw_{}", "0".repeat(32));
     // A record that does not exist, signed in: the header with the account, in Chinese.
     let (status, html) = page(&app.base, &unknown, Some(&c), "zh").await;
@@ -282,7 +265,7 @@ async fn errors_are_pages_in_the_sites_frame() {
 #[tokio::test]
 async fn the_login_page_says_who_is_signed_in() {
     let app = TestApp::spawn_demo().await;
-    let c = session(&app.base, "consumer", "consumer-demo-pass").await;
+    let c = common::page_session(&app, "consumer", "consumer-demo-pass").await;
     let html = ok_page(&app.base, "/login?next=/console/room", Some(&c), "zh").await;
     assert!(html.contains("data-signed-in=\"consumer\""), "{html}");
     assert!(!html.contains("id=\"password\""), "no second sign-in form");
@@ -296,7 +279,7 @@ async fn the_login_page_says_who_is_signed_in() {
 #[tokio::test]
 async fn the_top_up_field_starts_empty() {
     let app = TestApp::spawn_demo().await;
-    let m = session(&app.base, "haowu", "merchant-demo-pass").await;
+    let m = common::page_session(&app, "haowu", "merchant-demo-pass").await;
     let html = ok_page(&app.base, "/console/merchant", Some(&m), "zh").await;
     let field = tag_with_id(&html, "topup-amount");
     assert!(!field.contains(" value="), "{field}");
@@ -330,7 +313,7 @@ async fn a_hidden_comment_lists_each_reason_once_on_the_room_console() {
     let findings = hidden["findings"].as_array().unwrap();
     assert!(findings.len() >= 2 && findings.iter().all(|f| f["rule"] == findings[0]["rule"]), "{findings:?}");
 
-    let x = session(&app.base, "xingguang", "room-demo-pass").await;
+    let x = common::page_session(&app, "xingguang", "room-demo-pass").await;
     let html = ok_page(&app.base, &format!("/console/room/{sid}"), Some(&x), "zh").await;
     let id = hidden["id"].as_str().unwrap();
     let li =

@@ -7,12 +7,8 @@ mod common;
 
 use std::collections::{BTreeSet, VecDeque};
 
-use common::TestApp;
+use common::{page_client as client, TestApp};
 use serde_json::json;
-
-fn client() -> reqwest::Client {
-    reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap()
-}
 
 /// Signs in through the form; returns the `cc_session=…` pair and where the login sent us.
 async fn sign_in(app: &TestApp, username: &str, password: &str) -> (String, String) {
