@@ -515,6 +515,32 @@ mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
 
+    /// Every shipped regex is gated by literals the one Aho-Corasick pass finds (a prefix to try
+    /// it at, or endings a text must contain): one that is not searches every segment of every
+    /// live show, which is what made the scanner slow when the catalogue grew.
+    #[test]
+    fn every_shipped_regex_runs_only_where_its_literals_are() {
+        let file = catalogue::parse(catalogue::DEFAULT_RULES).unwrap();
+        let mut ungated = Vec::new();
+        for rule in file.rules.iter().map(|r| r.get_ref()) {
+            for (i, re) in rule.regex.iter().chain(&rule.exception_regex).enumerate() {
+                let one = format!(
+                    "version = 1\n[[rules]]\nid = \"t\"\nlabel = \"absolute_claim\"\nseverity = \"red\"\npoints = 1\nbasis = \"b\"\nregex = [{}]\nsuggestion_zh = \"s\"\nsuggestion_en = \"s\"\n",
+                    toml_string(re)
+                );
+                let c = Catalogue::from_toml(&one).unwrap();
+                if c.ungated_regexes() > 0 {
+                    ungated.push(format!("{} #{i}: {re}", rule.id));
+                }
+            }
+        }
+        assert!(ungated.is_empty(), "{} regexes search every text:\n{}", ungated.len(), ungated.join("\n"));
+    }
+
+    fn toml_string(s: &str) -> String {
+        format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""))
+    }
+
     #[test]
     fn the_fast_normaliser_writes_what_the_mapped_one_does() {
         for s in [
