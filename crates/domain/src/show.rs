@@ -211,6 +211,26 @@ impl Show {
         TransitionError::WrongState { current: self.status.as_str(), action }
     }
 
+    /// Replaces the pre-show script before the show starts (an empty text removes it): the
+    /// script a refused start asked to revise (Art. 30). Once live, what is said is supervised as
+    /// it is spoken, and the script reviewed at the start stays on record.
+    pub fn revise_script(&mut self, text: &str) -> Result<(), crate::validation::Invalid> {
+        use crate::validation::{FieldError, Invalid};
+        if self.status != ShowStatus::Scheduled {
+            let why = format!("the show is {}; only a scheduled show's script is revised", self.status.as_str());
+            return Err(Invalid(vec![FieldError::new("script", "not_scheduled", why)]));
+        }
+        self.script = if text.trim().is_empty() {
+            None
+        } else {
+            let mut e = crate::validation::Errors::new();
+            let parsed = e.take("script", ScriptText::parse(text));
+            let t = e.finish(|| parsed)?;
+            t.map(|t| t.to_string())
+        };
+        Ok(())
+    }
+
     /// Goes live (only from scheduled; the gate is checked by the caller before).
     pub fn start(&mut self, now: DateTime<Utc>) -> Result<(), TransitionError> {
         if self.status != ShowStatus::Scheduled {

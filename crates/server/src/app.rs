@@ -23,7 +23,8 @@ use utoipa_axum::routes;
 
 use crate::api::{
     accounts, anchors, audit, changes, chat, complaints, compliance, decisions, eligibility, feed, health, ledger,
-    live, notices, orders, parties, payouts, penalties, products, reports, reputation, reviews, roster, shows, speech,
+    live, notices, orders, parties, payouts, penalties, products, reports, reputation, reviews, roster, scripts, shows,
+    speech,
 };
 use crate::error::ApiError;
 use crate::extract::MAX_BODY_BYTES;
@@ -141,6 +142,7 @@ pub fn api_router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(penalties::decide_appeal))
         .routes(routes!(shows::pin))
         .routes(routes!(shows::end))
+        .routes(routes!(scripts::revise))
         .routes(routes!(shows::suspend))
         .routes(routes!(shows::follow, shows::unfollow))
         .routes(routes!(orders::place, orders::list))

@@ -209,3 +209,121 @@ async fn chinese_pages_carry_chinese_words_for_the_apis_problems() {
     let en = ok_page(&app, "/me/orders", Some(&c), "en").await;
     assert!(!en.contains("problem:"), "English pages show the API's own words");
 }
+
+#[tokio::test]
+async fn a_refused_script_is_revised_before_the_start_and_the_page_says_what_the_rules_find() {
+    let app = TestApp::spawn_demo().await;
+    let room = app.login("xingguang", "room-demo-pass").await;
+    let live = app.get("/api/v1/shows?status=live", Some(&room)).await;
+    let live_id = live.body["items"][0]["id"].as_str().unwrap().to_string();
+    let anchor = live.body["items"][0]["roster"][0]["anchor_id"].as_str().unwrap().to_string();
+    let created = app
+        .post(
+            "/api/v1/shows",
+            Some(&room),
+            json!({"title": "脚本场", "scheduled_start": "2026-11-26T12:00:00Z", "roster": [anchor],
+                   "stream_url": "https://live.example.com/script.m3u8", "script": "全网最低价，加我微信"}),
+        )
+        .await;
+    assert_eq!(created.status, 201, "{}", created.body);
+    let id = created.body["id"].as_str().unwrap().to_string();
+    let cookie = page_session(&app, "xingguang", "room-demo-pass").await;
+    let page = ok_page(&app, &format!("/console/room/{id}"), Some(&cookie), "zh").await;
+    assert!(page.contains("data-script-red=\"") && !page.contains("data-script-red=\"0\""), "red findings shown");
+    assert!(page.contains("全网最低价，加我微信</textarea>"), "the script is in the form");
+
+    let put = |path: String, body: serde_json::Value| {
+        let (base, token) = (app.base.clone(), room.clone());
+        async move {
+            let res =
+                common::page_client().put(format!("{base}{path}")).bearer_auth(token).json(&body).send().await.unwrap();
+            (res.status().as_u16(), res.json::<serde_json::Value>().await.unwrap())
+        }
+    };
+    let (status, body) = put(format!("/api/v1/shows/{id}/script"), json!({"script": "今天给大家介绍当季的新米"})).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["findings"].as_array().unwrap().len(), 0, "{body}");
+    let page = ok_page(&app, &format!("/console/room/{id}"), Some(&cookie), "zh").await;
+    assert!(page.contains("data-script-clean"), "the revised script is clean");
+    let records =
+        app.get(&format!("/api/v1/records?show={id}"), Some(&app.login("operator", "operator-demo-pass").await)).await;
+    assert!(records.body.to_string().contains("show.script_revised"), "{}", records.body);
+
+    // Too long, and a show already live: refused, nothing written.
+    let (status, body) = put(format!("/api/v1/shows/{id}/script"), json!({"script": "好".repeat(20_001)})).await;
+    assert_eq!((status, body["errors"][0]["field"].as_str()), (422, Some("script")), "{body}");
+    let (status, body) = put(format!("/api/v1/shows/{live_id}/script"), json!({"script": "x"})).await;
+    assert_eq!((status, body["errors"][0]["code"].as_str()), (422, Some("not_scheduled")), "{body}");
+}
+
+#[tokio::test]
+async fn the_operator_marks_shipped_orders_delivered_and_the_buyer_sees_whose_appeal_it_is() {
+    let app = TestApp::spawn_demo().await;
+    let consumer = app.login("consumer", "consumer-demo-pass").await;
+    let haowu = app.login("haowu", "merchant-demo-pass").await;
+    let op = app.login("operator", "operator-demo-pass").await;
+    let (id, _) = demo_place(&app, &consumer).await;
+    assert_eq!(app.post(&format!("/api/v1/orders/{id}/pay"), Some(&consumer), json!({})).await.status, 200);
+    let s = app
+        .post(&format!("/api/v1/orders/{id}/ship"), Some(&haowu), json!({"carrier": "SF", "tracking_number": "SF9"}))
+        .await;
+    assert_eq!(s.status, 200, "{}", s.body);
+    let o = page_session(&app, "operator", "operator-demo-pass").await;
+    let console = ok_page(&app, "/console/operator", Some(&o), "zh").await;
+    let card = section(&console, &format!("data-shipped=\"{id}\""), "</article>");
+    assert!(card.contains(&format!("/api/v1/orders/{id}/deliver")) && card.contains("SF9"), "{card}");
+
+    // Delivered, complained about, upheld against the seller, and appealed by the seller: the
+    // buyer's card says the appeal is the seller's, not theirs.
+    let (status, body) =
+        page_post(&app, &o, &page_csrf(&console), &format!("/api/v1/orders/{id}/deliver"), json!({})).await;
+    assert_eq!(status, 200, "{body}");
+    let k = app
+        .post(
+            "/api/v1/complaints",
+            Some(&consumer),
+            json!({"order_id": id, "category": "quality", "description": "米发霉"}),
+        )
+        .await;
+    let kid = k.body["id"].as_str().unwrap().to_string();
+    app.post(&format!("/api/v1/complaints/{kid}/response"), Some(&haowu), json!({"text": "不认可"})).await;
+    app.post(&format!("/api/v1/complaints/{kid}/review"), Some(&op), json!({})).await;
+    let up = app
+        .post(
+            &format!("/api/v1/complaints/{kid}/adjudicate"),
+            Some(&op),
+            json!({"upheld": true, "reason": "照片为证", "liability": {"merchant_bps": 10000, "room_operator_bps": 0, "platform_bps": 0}}),
+        )
+        .await;
+    assert_eq!(up.status, 200, "{}", up.body);
+    let ap = app
+        .post(&format!("/api/v1/complaints/{kid}/appeal"), Some(&haowu), json!({"statement": "责任划分不合理"}))
+        .await;
+    assert_eq!(ap.status, 200, "{}", ap.body);
+    let c = page_session(&app, "consumer", "consumer-demo-pass").await;
+    let page = ok_page(&app, "/me/orders", Some(&c), "zh").await;
+    let block = section(&page, &format!("data-complaint=\"{kid}\""), "</article>");
+    assert!(block.contains("data-appeal-side=\"merchant\"") && block.contains("商家对裁决的申诉"), "{block}");
+    assert!(!block.contains("你的申诉"), "{block}");
+}
+
+#[tokio::test]
+async fn odd_requests_get_pages_not_plain_text() {
+    let app = TestApp::spawn_demo().await;
+    let res = common::page_client()
+        .post(format!("{}/login", app.base))
+        .header("sec-fetch-site", "same-origin")
+        .json(&json!({"username": "consumer"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 400);
+    assert!(res.headers()["content-type"].to_str().unwrap().starts_with("text/html"));
+    assert!(res.text().await.unwrap().contains("请在登录表单中填写用户名和密码"));
+
+    let room = page_session(&app, "xingguang", "room-demo-pass").await;
+    let (status, html) = page_get(&app, "/console/room/%00", Some(&room), "zh").await;
+    assert_eq!(status, 400);
+    assert!(!html.contains('\0'), "no raw control characters in the page");
+    assert!(html.contains("编号格式不对"), "the Chinese sentence for invalid_id");
+}

@@ -24,6 +24,7 @@ pub mod reports;
 pub mod reputation;
 pub mod reviews;
 pub mod roster;
+pub mod scripts;
 pub mod shows;
 pub mod speech;
 

@@ -500,7 +500,7 @@ pub async fn start(
     Ok(Json(view(&state, &show).await?))
 }
 
-fn show_conflict(e: clearcast_store::StoreError) -> ApiError {
+pub(crate) fn show_conflict(e: clearcast_store::StoreError) -> ApiError {
     match e {
         clearcast_store::StoreError::Conflict { message, .. } => {
             ApiError::new(axum::http::StatusCode::CONFLICT, "invalid_show_state", message)

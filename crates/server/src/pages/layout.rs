@@ -137,10 +137,22 @@ pub fn error_page(ctx: &Ctx, status: StatusCode, code: &str, detail: &str) -> Ma
         &title,
         html! {
             h1 data-error=(status.as_u16()) { (title) }
-            p.problem role="alert" { (detail) " " span.muted { "(" code { (code) } ")" } }
+            @match super::reasons::problem(l, code) {
+                // A Chinese sentence for the code, the API's own words one click away.
+                Some(said) => {
+                    p.problem role="alert" { (said) }
+                    details { summary { (l.t("详细说明", "Details")) } p.muted { (printable(detail)) " (" code { (code) } ")" } }
+                }
+                None => { p.problem role="alert" { (printable(detail)) " " span.muted { "(" code { (code) } ")" } } }
+            }
             p { a href="/" { (l.t("返回首页", "Back to the home page")) } }
         },
     )
+}
+
+/// Text as a page may show it: control characters (a NUL from a request path) become U+FFFD.
+fn printable(s: &str) -> String {
+    s.chars().map(|c| if c.is_control() { '\u{fffd}' } else { c }).collect()
 }
 
 /// Money in yuan with two decimals.

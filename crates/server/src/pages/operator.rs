@@ -12,6 +12,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use clearcast_domain::account::Role;
 use clearcast_domain::complaint::{AbuseFlag, ComplaintStatus};
 use clearcast_domain::dates::china_date;
+use clearcast_domain::order::{Order, OrderStatus};
 use clearcast_domain::penalty::{MeasureKind, MeasureStatus};
 use clearcast_domain::qualification::{Inspection, Qualification};
 use clearcast_domain::verification::VerificationStatus;
@@ -25,6 +26,7 @@ use super::room::points_window;
 use super::{ok, Ctx, Lang, PageResult};
 use crate::api::anchors;
 use crate::api::complaints::{self, ComplaintQuery, ComplaintView};
+use crate::api::orders::{self, OrderQuery};
 use crate::api::parties::{agencies, goods_owners, merchants, room_operators};
 use crate::api::penalties::{self, MeasureQuery, MeasureView, ViolationQuery};
 use crate::api::products::{self, ProductQuery};
@@ -433,6 +435,12 @@ pub async fn operator(State(state): State<AppState>, ctx: Ctx) -> PageResult {
     }
     anchors.retain(|a| waiting(a.verification.status));
     let points_days = state.policy.penalties.points_window_days;
+    let mut shipped = all_pages(|cursor| {
+        orders::list(State(s.clone()), c.clone(), ApiQuery(OrderQuery { show: None, cursor, limit: Some(200) }))
+    })
+    .await?;
+    shipped.retain(|o| o.status == OrderStatus::Shipped);
+    shipped.sort_by_key(|o| o.shipped_at);
 
     // Product documents nobody has reviewed yet.
     let all_products = all_pages(|cursor| {
@@ -604,7 +612,33 @@ pub async fn operator(State(state): State<AppState>, ctx: Ctx) -> PageResult {
             }
         }
 
+        (deliveries(l, &shipped))
+
         (policy_card(l, &state))
     };
     ok(page(&ctx, title, body))
+}
+
+/// Shipped orders not yet delivered: the operator stands in for the carrier's callback
+/// (`POST /api/v1/orders/{id}/deliver`), which starts the return windows and lets the buyer
+/// confirm, review and return. Oldest shipment first.
+fn deliveries(l: Lang, shipped: &[Order]) -> Markup {
+    html! {
+        section aria-labelledby="deliver-h" data-deliveries {
+            h2 #deliver-h { (l.t("已发货待送达（模拟物流回调）", "Shipped, awaiting delivery (simulated carrier callback)")) }
+            @if shipped.is_empty() { p.card { (l.t("没有在途的订单。", "No order is in transit.")) } }
+            @for o in shipped {
+                article.card data-shipped=(o.id) {
+                    p { strong { (o.snapshot.title) } (names::variant(&o.snapshot.variant)) " · " (o.quantity) " × " (yuan(o.snapshot.unit_price.minor))
+                        " · " span.muted { (l.t("销售者 ", "seller ")) (o.snapshot.seller.name) } }
+                    p.muted { (l.t("发货于 ", "shipped ")) (o.shipped_at.map(when).unwrap_or_default())
+                        @if let Some(sh) = &o.shipment { " · " (sh.carrier) " " (sh.tracking_number) } }
+                    form.inline data-api={"/api/v1/orders/" (o.id) "/deliver"} data-then="reload" {
+                        button type="submit" { (l.t("确认已送达", "Mark delivered")) }
+                        (form_status())
+                    }
+                }
+            }
+        }
+    }
 }

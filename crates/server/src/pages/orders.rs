@@ -10,7 +10,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use chrono::{DateTime, Utc};
 use clearcast_domain::account::Role;
-use clearcast_domain::complaint::ComplaintStatus;
+use clearcast_domain::complaint::{Appellant, ComplaintStatus};
 use clearcast_domain::order::{Order, OrderStatus};
 use clearcast_domain::product::Category;
 use clearcast_domain::returns::{self, ReturnInput, ReturnKind, ReturnPolicy, ReturnRequest, ReturnStatus, Returnable};
@@ -114,8 +114,15 @@ fn complaint_block(l: Lang, c: &ComplaintView) -> Markup {
             @if k.paid > 0 {
                 p data-compensation { strong { (l.t("平台已先行赔付 ", "Paid to you by the platform: ")) (yuan(k.paid)) } }
             }
+            // The appeal is the buyer's own, or the seller's or room's against an upheld decision.
             @if let Some(a) = &k.appeal {
-                p { strong { (l.t("你的申诉：", "Your appeal: ")) } (a.statement) " " span.muted { (when(a.at)) } }
+                p data-appeal-side=(match a.side { Appellant::Consumer => "consumer", Appellant::Merchant => "merchant", Appellant::RoomOperator => "room_operator" }) {
+                    strong { @match a.side {
+                        Appellant::Consumer => { (l.t("你的申诉：", "Your appeal: ")) }
+                        Appellant::Merchant => { (l.t("商家对裁决的申诉：", "The seller's appeal of the decision: ")) }
+                        Appellant::RoomOperator => { (l.t("直播间对裁决的申诉：", "The room's appeal of the decision: ")) }
+                    } }
+                    (a.statement) " " span.muted { (when(a.at)) } }
             }
             // The buyer appeals a rejection, once (`Complaint::appeal`, Order 117 Art. 20).
             @if k.status == ComplaintStatus::Rejected && k.appeal.is_none() {

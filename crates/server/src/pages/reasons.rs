@@ -82,6 +82,14 @@ pub const FIELD_PROBLEMS: &[(&str, &str)] = &[
     ("blacklisted", "已被列入黑名单"),
 ];
 
+/// The sentence a Chinese page says for an API problem code, if it has one.
+pub fn problem(l: Lang, code: &str) -> Option<&'static str> {
+    match l {
+        Lang::En => None,
+        Lang::Zh => PROBLEMS.iter().find(|(c, _)| *c == code).map(|(_, zh)| *zh),
+    }
+}
+
 /// An unmet requirement in the page's language: a Chinese page names whose requirement it is and
 /// what is missing from the code (the API's message is English); the article follows.
 pub fn unmet(l: Lang, u: &clearcast_domain::eligibility::Unmet) -> String {
@@ -145,6 +153,17 @@ fn unmet_zh(code: &str) -> Option<String> {
 /// Art. 58"), which a Chinese page reads as 《直播电商监督管理办法》第 12-14 条 and so on.
 /// Anything not recognised is shown as written.
 pub fn basis(l: Lang, s: &str) -> String {
+    // A measure over several rules joins their bases with " | ": each is said in turn.
+    if s.contains(" | ") {
+        let parts: Vec<String> = s.split(" | ").map(|p| basis(l, p)).collect();
+        let mut unique: Vec<String> = Vec::new();
+        for p in parts {
+            if !unique.contains(&p) {
+                unique.push(p);
+            }
+        }
+        return unique.join(l.t("；", "; "));
+    }
     if let Some((zh, en)) = s.split_once(" / ") {
         return match l {
             Lang::Zh => zh.to_string(),
@@ -199,6 +218,9 @@ mod tests {
         assert_eq!(basis(Lang::En, "广告法第九条 / Advertising Law Art. 9"), "Advertising Law Art. 9");
         assert_eq!(basis(Lang::En, "Order 117 Art. 12"), "Order 117 Art. 12");
         assert_eq!(basis(Lang::Zh, "policy feed.traffic_limit_factor"), "policy feed.traffic_limit_factor");
+        let two = "价格法第十四条 / Price Law Art. 14 | 广告法第九条 / Advertising Law Art. 9 | 价格法第十四条 / Price Law Art. 14";
+        assert_eq!(basis(Lang::Zh, two), "价格法第十四条；广告法第九条");
+        assert_eq!(basis(Lang::En, two), "Price Law Art. 14; Advertising Law Art. 9");
     }
 
     fn u(code: &str) -> Unmet {

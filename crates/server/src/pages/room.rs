@@ -254,6 +254,35 @@ fn room_complaint(l: Lang, c: &ComplaintView, now: chrono::DateTime<chrono::Utc>
     }
 }
 
+/// The pre-show script with what the speech rules find in it now, and the form to revise it.
+fn script_card(l: Lang, sid: &str, script: Option<&str>, findings: &[Finding]) -> Markup {
+    let red = findings.iter().filter(|f| f.severity == clearcast_domain::compliance::Severity::Red).count();
+    html! {
+        section.card aria-labelledby="script-h" data-script {
+            h2 #script-h { (l.t("开播脚本", "Pre-show script")) }
+            @if script.is_none() { p.muted { (l.t("还没有脚本。", "No script yet.")) } }
+            @else if findings.is_empty() { p data-script-clean { span.badge.ok { (l.t("未发现问题", "nothing found")) } } }
+            @else {
+                p data-script-red=(red) {
+                    @if red > 0 { span.badge.bad { (l.t("有严重违规，开播会被拒绝", "serious findings: the start will be refused")) } }
+                    @else { span.badge.warn { (l.t("有提醒", "cautions")) } }
+                }
+                ul.findings { @for f in findings {
+                    li.red[f.severity == clearcast_domain::compliance::Severity::Red] {
+                        "「" (f.matched) "」 " (names::label(l, f.label)) " · " (super::reasons::basis(l, &f.basis)) " → " (f.suggestion)
+                    }
+                } }
+            }
+            form data-api={"/api/v1/shows/" (sid) "/script"} data-method="PUT" data-then="reload" data-script-form {
+                label for="script" { (l.t("脚本（开播前可修改，最多 20,000 字）", "Script (editable until the show starts; up to 20,000 characters)")) }
+                textarea #script name="script" rows="6" maxlength="20000" { (script.unwrap_or("")) }
+                button type="submit" { (l.t("保存脚本", "Save the script")) }
+                (form_status())
+            }
+        }
+    }
+}
+
 /// Why an active measure lists violations that no longer stand.
 fn undone_words(l: Lang, n: usize) -> String {
     match l {
@@ -358,6 +387,11 @@ pub async fn room_show(State(state): State<AppState>, ctx: Ctx, Path(id): Path<S
     let axum::Json(view) =
         shows::get(State(state.clone()), MaybeCaller(Some(caller.clone())), Path(id.clone())).await?;
     let (hidden, more_hidden) = hidden_comments(&state, &caller, &id).await?;
+    // A scheduled show's script as the start will judge it (Art. 30), beside the form to revise it.
+    let script_findings = match show.status {
+        ShowStatus::Scheduled => crate::supervision::scan_script(&state, &show).await?,
+        _ => Vec::new(),
+    };
     let sid = view.id.to_string();
     let is_anchor = caller.role() == Role::Anchor;
     let body = html! {
@@ -383,12 +417,18 @@ pub async fn room_show(State(state): State<AppState>, ctx: Ctx, Path(id): Path<S
                     }
                 }
                 ShowStatus::Live => {
-                    form data-api={"/api/v1/shows/" (sid) "/end"} data-then="reload" {
+                    form data-api={"/api/v1/shows/" (sid) "/end"} data-then="reload"
+                        data-confirm=(l.t("确定结束本场直播吗？结束后不能再开播。", "End this show? It cannot go live again.")) {
+                        label for="replay" { (l.t("回放地址（可选，https）", "Replay URL (optional, https)")) }
+                        input #replay name="replay_url" type="url" data-optional placeholder="https://";
                         button.secondary type="submit" { (l.t("结束直播", "End the show")) }
                         (form_status())
                     }
                 }
                 _ => {}
+            }
+            @if view.status == ShowStatus::Scheduled {
+                (script_card(l, &sid, show.script.as_deref(), &script_findings))
             }
             section.card aria-labelledby="lineup-h" {
                 h2 #lineup-h { (l.t("商品与准入结论", "Lineup and eligibility")) }

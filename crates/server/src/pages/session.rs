@@ -5,6 +5,7 @@
 //! The login form is checked against cross-site posting by `Sec-Fetch-Site` / `Origin` (see
 //! [`same_origin`]); signing out needs the session's CSRF token.
 
+use axum::extract::rejection::FormRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Redirect};
@@ -93,7 +94,10 @@ pub async fn login_page(ctx: Ctx, Query(q): Query<Next>) -> PageResult {
 /// The login form's fields.
 #[derive(Deserialize)]
 pub struct LoginForm {
+    // Missing fields are empty ones: the account check then refuses them like a wrong password.
+    #[serde(default)]
     username: String,
+    #[serde(default)]
     password: String,
     next: Option<String>,
 }
@@ -125,11 +129,19 @@ pub async fn login(
     State(state): State<AppState>,
     ctx: Ctx,
     headers: HeaderMap,
-    Form(f): Form<LoginForm>,
+    form: Result<Form<LoginForm>, FormRejection>,
 ) -> PageResult {
     if !same_origin(&headers) {
         return Err(PageError::Api(ApiError::forbidden("the login form was posted from another site")));
     }
+    // Not the form a browser posts (another content type, a body that does not parse): the
+    // form again, saying so, rather than the extractor's plain-text refusal.
+    let Ok(Form(f)) = form else {
+        let msg = ctx.lang.t("请在登录表单中填写用户名和密码。", "Fill in the user name and password in the form.");
+        let mut res = ok(login_form(&ctx, None, Some(msg), ""))?;
+        *res.status_mut() = StatusCode::BAD_REQUEST;
+        return Ok(res);
+    };
     let input = LoginInput { username: f.username.clone(), password: f.password };
     match accounts::login(State(state.clone()), ApiJson(input)).await {
         Ok(axum::Json(t)) => {

@@ -175,9 +175,12 @@ pub fn disclosure(l: Lang, card: &DisclosureCard) -> Markup {
                 }
                 @if let Some(g) = &card.goods_owner {
                     dt { (l.t("货源方（商品所有者）", "Goods owner")) } dd data-goods-owner { (g.name) }
+                    dt { (l.t("货源方统一社会信用代码", "Owner's USCC")) } dd { (g.uscc) }
                     dt { (l.t("货源方地址", "Owner's address")) } dd { (g.address) " · " (g.contact) }
                 }
                 dt { (l.t("直播间运营者", "Room operator")) } dd { (card.room_operator.name) }
+                // A company's code in full; a person's ID number masked (the card's own rule).
+                dt { (l.t("运营者证照号码", "Operator's registration")) } dd { (card.room_operator.uscc_or_masked_id) }
                 dt { (l.t("运营者地址", "Operator's address")) } dd { (card.room_operator.address) " · " (card.room_operator.contact) }
                 dt { (l.t("主播身份", "Anchor's role")) } dd { (anchor_role(l, card.anchor_role)) }
                 @if card.ai_presenter {
@@ -309,7 +312,8 @@ pub async fn show(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String
             }
             section.card aria-labelledby="comments-h" {
                 h2 #comments-h { (l.t("评论", "Comments")) }
-                @if ctx.user.is_some() && show.status == ShowStatus::Live {
+                // Regulators read; the channel refuses their comments and likes, so none are offered.
+                @if ctx.user.is_some() && ctx.role() != Some(Role::Regulator) && show.status == ShowStatus::Live {
                     form data-comment-form {
                         label for="comment" { (l.t("说点什么", "Say something")) }
                         input #comment name="text" maxlength="500" autocomplete="off";

@@ -177,6 +177,11 @@
 
   document.addEventListener('submit', function (e) {
     var f = e.target;
-    if (f.matches && f.matches('form[data-api]')) { e.preventDefault(); submit(f); }
+    if (f.matches && f.matches('form[data-api]')) {
+      e.preventDefault();
+      // A step that cannot be undone (ending a show) asks first.
+      if (f.dataset.confirm && !window.confirm(f.dataset.confirm)) return;
+      submit(f);
+    }
   });
 })();

@@ -88,6 +88,22 @@
     if (m.status === 'suspended') set('[data-status]', T('已被暂停', 'suspended'));
   }
 
+  // A comment or like the channel refused (too fast, signed out, the show ended…): said next to
+  // the comment box, in the page's words where the code has them.
+  function refused(m) {
+    var st = document.querySelector('[data-comment-form] .form-status');
+    if (!st) return;
+    var words = {
+      rate_limited: T('发得太快了，请稍等几秒再发。', 'Too fast: wait a few seconds before sending again.'),
+      sign_in_required: T('登录后才能评论和点赞。', 'Sign in to comment or like.'),
+      signed_out: T('登录已失效，请刷新页面后重新登录。', 'Your sign-in has ended; reload the page and sign in again.'),
+      regulator_read_only: T('监管账号只能查看，不能评论或点赞。', 'Regulator accounts read; they do not comment or like.'),
+      show_not_live: T('直播已经结束，不能再评论。', 'The show is no longer live.')
+    };
+    st.className = 'form-status bad';
+    st.textContent = words[m.code] || m.detail || m.code || T('未能发送。', 'Not sent.');
+  }
+
   function handle(m) {
     switch (m.type) {
       case 'snapshot': counters(m.counters); stock(m.stock); set('[data-watching]', m.watching); break;
@@ -99,6 +115,7 @@
         (m.findings || []).forEach(function (f) { prepend('[data-warnings]', finding(f), f.severity === 'red' ? 'red' : ''); });
         break;
       case 'pinned': refreshPinned(); break;
+      case 'error': refused(m); break;
       case 'notice': prepend('[data-notices]', m.text); break;
       case 'measure': measure(m); break;
       case 'ended':
