@@ -244,6 +244,9 @@ async fn comments_are_moderated_tickets_are_one_time_and_bad_frames_close() {
         sales = until(&mut anon, "sales").await.0;
     }
     assert_eq!(sales["viewers"], 1, "the signed-in viewer counts once: {sales}");
+    // The feed's explanation counts the channel's view and likes as it counts the HTTP ones.
+    let ex = app.get(&format!("/api/v1/feed/explain?show={id}"), None).await;
+    assert!(ex.body.to_string().contains("1 unique signed-in viewers, 3 likes counted"), "{}", ex.body);
     for _ in 0..60 {
         if me.send(Message::text(r#"{"type":"like"}"#)).await.is_err() {
             break;

@@ -43,6 +43,16 @@ fn reply(kind: &str, code: &str, detail: impl Into<String>) -> Message {
     Message::Text(json!({"type": kind, "code": code, "detail": detail.into()}).to_string().into())
 }
 
+/// The feed's engagement figures take in a view or likes from the channel as they do from the
+/// HTTP endpoints (`api::feed`): the show's counters are read again into the ranking index.
+async fn feed_counts(state: &AppState, show: clearcast_domain::ids::ShowId) {
+    if state.quality.index().contains(show) {
+        if let Err(e) = crate::quality::refresh_counters(state, show).await {
+            tracing::warn!(%show, error = %e.detail, "feed counters not refreshed");
+        }
+    }
+}
+
 /// Serves one connection until it closes.
 pub async fn serve(ws: WebSocket, state: AppState, show: Show, room: Arc<Room>, viewer: Viewer) {
     let hub = state.live.clone();
@@ -53,7 +63,10 @@ pub async fn serve(ws: WebSocket, state: AppState, show: Show, room: Arc<Room>, 
         // A signed-in viewer watching counts as one (once per show), as `POST …/views` does.
         if !viewer.staff && c.role() != clearcast_domain::account::Role::Regulator {
             match state.store.record_view(show.id, c.account.id, state.clock.now()).await {
-                Ok(true) => hub.touch(show.id),
+                Ok(true) => {
+                    hub.touch(show.id);
+                    feed_counts(&state, show.id).await;
+                }
                 Ok(false) => {}
                 Err(e) => tracing::warn!(error = %e, "recording a live viewer failed"),
             }
@@ -204,6 +217,7 @@ pub async fn serve(ws: WebSocket, state: AppState, show: Show, room: Arc<Room>, 
                         match state.store.add_likes(show.id, caller.account.id, n, state.clock.now()).await {
                             Ok(_) => {
                                 hub.touch(show.id);
+                                feed_counts(&state, show.id).await;
                                 None
                             }
                             Err(e) => Some(reply("error", "unavailable", e.to_string())),
