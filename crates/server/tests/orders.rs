@@ -402,6 +402,10 @@ async fn the_same_idempotency_key_returns_the_same_order_once_per_consumer() {
     assert_eq!(second["id"], first["id"]);
     assert_eq!(second, first, "the retry answers the stored order");
     assert_eq!(stock(&app, &d.rice).await, 4998, "stock taken once");
+    // The same key for another quantity is not a retry: refused, nothing placed.
+    let (s_other, reused) = keyed(&app, &d.consumer, key, order_body(&d.main_show, &d.rice, 1)).await;
+    assert_eq!((s_other, reused["code"].as_str()), (422, Some("idempotency_key_reused")), "{reused}");
+    assert_eq!(stock(&app, &d.rice).await, 4998, "nothing taken");
     assert_eq!(ids(&app.get("/api/v1/orders", Some(&d.consumer)).await), [s(&first["id"])]);
 
     // Another consumer's key of the same spelling is theirs.

@@ -327,3 +327,19 @@ async fn odd_requests_get_pages_not_plain_text() {
     assert!(!html.contains('\0'), "no raw control characters in the page");
     assert!(html.contains("编号格式不对"), "the Chinese sentence for invalid_id");
 }
+
+#[tokio::test]
+async fn the_ai_label_is_in_the_pages_language_and_a_typed_logout_address_goes_to_the_login_page() {
+    let app = TestApp::spawn_demo().await;
+    let live = app.get("/api/v1/shows?status=live", None).await;
+    let ai = live.body["items"].as_array().unwrap().iter().find(|s| s["ai_presenter"] == true).expect("a demo AI show");
+    let path = format!("/shows/{}", ai["id"].as_str().unwrap());
+    let zh = ok_page(&app, &path, None, "zh").await;
+    assert!(zh.contains("本直播间主播为人工智能生成") && !zh.contains("The presenter in this show"), "Chinese only");
+    let en = ok_page(&app, &path, None, "en").await;
+    assert!(en.contains("The presenter in this show is AI-generated") && !en.contains("本直播间主播为人工智能生成"));
+
+    let res = common::page_client().get(format!("{}/logout", app.base)).send().await.unwrap();
+    assert_eq!(res.status().as_u16(), 303);
+    assert_eq!(res.headers()["location"], "/login");
+}

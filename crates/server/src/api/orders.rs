@@ -239,6 +239,7 @@ pub async fn place(
         return_request: None,
     };
     let limit = item.as_ref().and_then(|i| i.purchase_limit);
+    let asked = (order.product, order.variant, order.quantity, order.show);
     let req = PlaceRequest::new(order, key, limit)?;
     // The answer is the document the store keeps: the order is serialised once.
     let doc = req.doc().clone();
@@ -252,6 +253,18 @@ pub async fn place(
         PlaceOutcome::Duplicate(id) => {
             let existing =
                 state.store.get_order(id).await?.ok_or_else(|| ApiError::internal("idempotent order vanished"))?;
+            // A retry asks for the same thing; a key reused for another order is a client's
+            // mistake, said rather than answered with an order the buyer did not ask for.
+            if (existing.product, existing.variant, existing.quantity, existing.show) != asked {
+                return Err(ApiError::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "idempotency_key_reused",
+                    format!(
+                        "this Idempotency-Key placed order {} for another product, variant, quantity or show; use a new key for a new order",
+                        existing.id
+                    ),
+                ));
+            }
             Ok((StatusCode::OK, Json(existing)).into_response())
         }
         PlaceOutcome::SoldOut { available } => Err(ApiError::new(

@@ -52,7 +52,7 @@ pub fn router() -> Router<AppState> {
         .route("/shows/{id}", get(viewer::show))
         .route("/me/orders", get(orders::orders))
         .route("/login", get(session::login_page).post(session::login))
-        .route("/logout", post(session::logout))
+        .route("/logout", post(session::logout).get(session::logout_page))
         .route("/lang/{code}", get(session::switch_lang))
         .route("/console/room", get(room::room))
         .route("/console/room/{show}", get(room::room_show))

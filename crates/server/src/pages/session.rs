@@ -161,6 +161,12 @@ pub async fn login(
     }
 }
 
+/// `GET /logout` (a typed address or an old link): signing out changes state, so it takes the
+/// form's post; the login page shows who is signed in and the sign-out button.
+pub async fn logout_page() -> Redirect {
+    Redirect::to("/login")
+}
+
 /// The logout form's field.
 #[derive(Deserialize)]
 pub struct LogoutForm {

@@ -291,7 +291,8 @@ pub async fn show(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String
                 ShowStatus::Ended => { @if let Some(t) = show.ended_at { p.muted { (l.t("已于 ", "Ended at ")) (when(t)) (l.t(" 结束", "")) } } }
                 _ => {}
             }
-            @if let Some(label) = show.ai_label { p.ai-label { (label) } }
+            // The label is written "中文 / English" for the API; a page shows its own language.
+            @if let Some(label) = show.ai_label { p.ai-label { (super::reasons::basis(l, label)) } }
             p.muted { (l.t("主播：", "Anchors: ")) @for (i, a) in show.roster.iter().enumerate() { @if i > 0 { "、" } (a.name) } }
             div.show-layout {
                 div.stack {

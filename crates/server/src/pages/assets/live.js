@@ -122,6 +122,15 @@
         ended = true;
         prepend('[data-notices]', T('直播已结束。', 'The show has ended.'));
         set('[data-status]', T('已结束', 'ended'));
+        // Nothing is on sale any more: the pinned item's buy form goes, with a word why.
+        var pinned = document.querySelector('#pinned');
+        if (pinned) {
+          pinned.querySelectorAll('form, [data-buy]').forEach(function (f) { f.remove(); });
+          var p = document.createElement('p');
+          p.className = 'muted';
+          p.textContent = T('直播已结束，不能再下单。', 'The show has ended; no more orders.');
+          pinned.appendChild(p);
+        }
         break;
       default: break;
     }
