@@ -407,17 +407,19 @@ mod tests {
         let n = b.reputation(ScoredSubject::Product(newbie), t(0));
         assert_eq!(n.status, ScoreStatus::NoScoreYet);
         assert_eq!(n.score, None);
-        // The rest of the category rated quality 5 (five ratings); the newbie's one 1-star is
-        // smoothed with 5 pseudo-ratings of that: (5 × 5 + 1) / 6.
+        // The rest of the category rated quality 5 (five ratings), itself smoothed with 5
+        // pseudo-ratings of the default 4: (25 + 20) / 10 = 4.5. The newbie's one 1-star is
+        // smoothed with 5 pseudo-ratings of that: (5 × 4.5 + 1) / 6.
         let pq = n.components.iter().find(|c| c.component == Component::ProductQuality).unwrap();
-        assert_eq!(pq.prior, Some(5.0));
-        let expect = (5.0 * 5.0 + 1.0) / 6.0;
+        assert!((pq.prior.unwrap() - 4.5).abs() < 1e-9, "{:?}", pq.prior);
+        let expect = (5.0 * 4.5 + 1.0) / 6.0;
         assert!((pq.value - expect).abs() < 1e-3, "{} vs {expect}", pq.value);
         assert_eq!(r.kind, SubjectKind::Product);
-        // The good product is smoothed towards the others' mean (the newbie's 1), not its own 5.
+        // The good product is smoothed towards the others' mean (the newbie's one 1, smoothed
+        // towards 4: (1 + 20) / 6 = 3.5), not its own 5.
         let gq = r.components.iter().find(|c| c.component == Component::ProductQuality).unwrap();
-        assert_eq!(gq.prior, Some(1.0));
-        assert!((gq.value - (5.0 * 1.0 + 25.0) / 10.0).abs() < 1e-3);
+        assert!((gq.prior.unwrap() - 3.5).abs() < 1e-9, "{:?}", gq.prior);
+        assert!((gq.value - (5.0 * 3.5 + 25.0) / 10.0).abs() < 1e-3);
         let _ = MerchantId::generate();
     }
 }

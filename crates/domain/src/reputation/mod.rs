@@ -472,15 +472,20 @@ pub struct Priors {
 impl Priors {
     /// From a group's sums (as of now), falling back to the policy defaults where the group has
     /// no observations.
+    ///
+    /// The group's mean is itself smoothed towards the policy's default with `prior_strength`
+    /// pseudo-observations: a group whose only data is one subject's few bad orders must not hand
+    /// that record in full to the members with none (who would then score below the offender,
+    /// whose own prior, the rest of the group, is empty).
     pub fn from_group(group: &Sums, p: &ReputationPolicy) -> Priors {
         let mut mean = [0.0; 11];
+        let k = p.prior_strength.max(0.0);
         for c in COMPONENTS {
             let a = group.get(c);
+            let shrunk = |default: f64| if a.w + k > 0.0 { (a.wx + k * default) / (a.w + k) } else { default };
             mean[c.index()] = match c.measure() {
-                Measure::Rating if a.w > 0.0 => a.wx / a.w,
-                Measure::Rating => p.default_rating_prior,
-                Measure::Rate if a.w > 0.0 => (a.wx / a.w).clamp(0.0, 1.0),
-                Measure::Rate => p.default_rate_prior,
+                Measure::Rating => shrunk(p.default_rating_prior),
+                Measure::Rate => shrunk(p.default_rate_prior).clamp(0.0, 1.0),
                 Measure::Points => 0.0,
             };
         }

@@ -171,3 +171,23 @@ proptest! {
         prop_assert!((0.0..=5.0).contains(&r.raw));
     }
 }
+
+#[test]
+fn one_subjects_few_bad_orders_do_not_become_the_group_prior_of_the_others() {
+    let p = ReputationPolicy::default();
+    // The group's only data: one anchor's two delivered orders, both returned for quality.
+    let mut few = Sums::default();
+    few.acc[Component::QualityReturns.index()] = Acc { w: 2.0, wx: 2.0 };
+    let prior = Priors::from_group(&few, &p).mean[Component::QualityReturns.index()];
+    let expect = (2.0 + p.prior_strength * p.default_rate_prior) / (2.0 + p.prior_strength);
+    assert!(close(prior, expect), "{prior} vs {expect}");
+    assert!(prior < 0.35, "two bad orders move a newcomer's prior only part of the way: {prior}");
+    // Much data: the group's own rate wins.
+    let mut many = Sums::default();
+    many.acc[Component::QualityReturns.index()] = Acc { w: 2000.0, wx: 200.0 };
+    let prior = Priors::from_group(&many, &p).mean[Component::QualityReturns.index()];
+    assert!((prior - 0.1).abs() < 0.001, "{prior}");
+    // No data: the policy's default.
+    let none = Priors::from_group(&Sums::default(), &p).mean[Component::QualityReturns.index()];
+    assert!(close(none, p.default_rate_prior));
+}
