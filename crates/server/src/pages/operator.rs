@@ -11,6 +11,7 @@ use axum::extract::{Path, State};
 use chrono::{DateTime, NaiveDate, Utc};
 use clearcast_domain::account::Role;
 use clearcast_domain::complaint::{AbuseFlag, ComplaintStatus};
+use clearcast_domain::compliance::Catalogue;
 use clearcast_domain::dates::china_date;
 use clearcast_domain::order::{Order, OrderStatus};
 use clearcast_domain::penalty::{MeasureKind, MeasureStatus};
@@ -217,7 +218,7 @@ fn documents_card(l: Lang, d: &DocsToReview, today: NaiveDate) -> Markup {
     }
 }
 
-fn violation_card(l: Lang, v: &Violation, who: &Who) -> Markup {
+fn violation_card(l: Lang, v: &Violation, who: &Who, rules: &Catalogue) -> Markup {
     let id = v.id.to_string();
     let f = &v.finding;
     let api = format!("/api/v1/violations/{id}/decision");
@@ -229,7 +230,7 @@ fn violation_card(l: Lang, v: &Violation, who: &Who) -> Markup {
                 span.muted { (format!("{:02}:{:02}:{:02}", secs / 3600, secs / 60 % 60, secs % 60)) " · " (when(v.created_at)) } }
             p.muted { (l.t("主播 ", "anchor ")) (who.of(&v.anchor)) " · " (l.t("直播间 ", "room ")) (who.of(&v.room_operator))
                 @if let Some(c) = &v.product_category { " · " (names::product_category_key(l, c)) } }
-            p.muted { (super::reasons::basis(l, &f.basis)) " → " (f.suggestion) }
+            p.muted { (super::reasons::basis(l, &f.basis)) " → " (super::reasons::suggestion(l, rules, f)) }
             div.grid {
                 (bool_form(&api, "confirm", true, ("violation-confirm", &id), ("reason", l.t("确认理由", "Why it is a violation")), l.t("确认违规（计分）", "Confirm (points apply)")))
                 (bool_form(&api, "confirm", false, ("violation-dismiss", &id), ("reason", l.t("驳回理由", "Why it is not")), l.t("不构成违规", "Dismiss")))
@@ -435,6 +436,7 @@ pub async fn operator(State(state): State<AppState>, ctx: Ctx) -> PageResult {
     }
     anchors.retain(|a| waiting(a.verification.status));
     let points_days = state.policy.penalties.points_window_days;
+    let rules = state.rules.current();
     let mut shipped = all_pages(|cursor| {
         orders::list(State(s.clone()), c.clone(), ApiQuery(OrderQuery { show: None, cursor, limit: Some(200) }))
     })
@@ -597,7 +599,7 @@ pub async fn operator(State(state): State<AppState>, ctx: Ctx) -> PageResult {
         section aria-labelledby="violations-h" {
             h2 #violations-h { (l.t("待确认的违规（黄色）", "Violations to decide (yellow findings)")) }
             @if violations.is_empty() { p.card { (l.t("没有待确认的违规。", "No pending violation.")) } }
-            @for v in &violations { (violation_card(l, v, &who)) }
+            @for v in &violations { (violation_card(l, v, &who, &rules)) }
         }
 
         section aria-labelledby="appeals-h" {

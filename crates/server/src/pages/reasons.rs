@@ -82,6 +82,23 @@ pub const FIELD_PROBLEMS: &[(&str, &str)] = &[
     ("blacklisted", "已被列入黑名单"),
 ];
 
+/// A finding's suggestion in the page's language: the rule's own, from the catalogue in force
+/// (a recorded finding keeps the suggestion in the language the anchor's client asked for); the
+/// recorded one when the rule is no longer in the catalogue.
+pub fn suggestion(
+    l: Lang,
+    rules: &clearcast_domain::compliance::Catalogue,
+    f: &clearcast_domain::compliance::Finding,
+) -> String {
+    match rules.rules().iter().find(|r| r.id == f.rule) {
+        Some(r) => match l {
+            Lang::Zh => r.suggestion_zh.clone(),
+            Lang::En => r.suggestion_en.clone(),
+        },
+        None => f.suggestion.clone(),
+    }
+}
+
 /// The sentence a Chinese page says for an API problem code, if it has one.
 pub fn problem(l: Lang, code: &str) -> Option<&'static str> {
     match l {
