@@ -356,6 +356,21 @@ fn review_block(l: Lang, r: &ReviewView) -> Markup {
     }
 }
 
+/// The form a liable party (the seller, or the room) appeals an upheld decision with, once.
+pub(super) fn decision_appeal(l: Lang, id: &str) -> Markup {
+    html! {
+        details {
+            summary { (l.t("对裁决申诉（仅一次）", "Appeal the decision (once)")) }
+            form data-api={"/api/v1/complaints/" (id) "/appeal"} data-then="reload" data-appeal=(id) {
+                label for={"appeal-" (id)} { (l.t("申诉理由", "Why the decision is wrong")) }
+                textarea #{"appeal-" (id)} name="statement" required maxlength="2000" {}
+                button type="submit" { (l.t("提交申诉", "Appeal")) }
+                (form_status())
+            }
+        }
+    }
+}
+
 fn complaint_card(l: Lang, c: &ComplaintView, now: DateTime<Utc>) -> Markup {
     let k = &c.complaint;
     let id = k.id.to_string();
@@ -375,17 +390,7 @@ fn complaint_card(l: Lang, c: &ComplaintView, now: DateTime<Utc>) -> Markup {
                     (form_status())
                 }
             }
-            @if may_appeal {
-                details {
-                    summary { (l.t("对裁决申诉（仅一次）", "Appeal the decision (once)")) }
-                    form data-api={"/api/v1/complaints/" (id) "/appeal"} data-then="reload" data-appeal=(id) {
-                        label for={"appeal-" (id)} { (l.t("申诉理由", "Why the decision is wrong")) }
-                        textarea #{"appeal-" (id)} name="statement" required maxlength="2000" {}
-                        button type="submit" { (l.t("提交申诉", "Appeal")) }
-                        (form_status())
-                    }
-                }
-            }
+            @if may_appeal { (decision_appeal(l, &id)) }
         }
     }
 }

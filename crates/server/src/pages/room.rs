@@ -15,7 +15,7 @@ use clearcast_domain::violation::ViolationStatus;
 use maud::{html, Markup};
 
 use super::layout::{form_status, measure_facts, page, when};
-use super::merchant::{clocks, complaint_facts};
+use super::merchant::{clocks, complaint_facts, decision_appeal};
 use super::names;
 use super::{ok, Ctx, Lang, PageResult};
 use crate::api::chat::{self, ChatQuery, ChatView};
@@ -239,17 +239,7 @@ fn room_complaint(l: Lang, c: &ComplaintView, now: chrono::DateTime<chrono::Utc>
         article.card data-room-complaint=(id) {
             (complaint_facts(l, c))
             (clocks(l, c, now))
-            @if may_appeal {
-                details {
-                    summary { (l.t("对裁决申诉（仅一次）", "Appeal the decision (once)")) }
-                    form data-api={"/api/v1/complaints/" (id) "/appeal"} data-then="reload" data-appeal=(id) {
-                        label for={"rc-appeal-" (id)} { (l.t("申诉理由", "Why the decision is wrong")) }
-                        textarea #{"rc-appeal-" (id)} name="statement" required maxlength="2000" {}
-                        button type="submit" { (l.t("提交申诉", "Appeal")) }
-                        (form_status())
-                    }
-                }
-            }
+            @if may_appeal { (decision_appeal(l, &id)) }
         }
     }
 }
